@@ -1,0 +1,54 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from './auth/auth.module.js';
+import { JwtAuthGuard } from './auth/jwt-auth.guard.js';
+import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
+import { AppValidationPipe } from './common/http/validation.pipe.js';
+import { withDevelopmentSecret } from './config/development-secret.js';
+import { Environment, validateEnvironment } from './config/environment.js';
+import { dataSourceOptions } from './database/data-source.js';
+import { HealthModule } from './health/health.module.js';
+import { UsersModule } from './users/users.module.js';
+
+@Module({})
+export class AppModule {
+  /** Built when called, so that the environment is read at boot, not at import. */
+  static forRoot(): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({
+          isGlobal: true,
+          cache: true,
+          validate: (raw) => withDevelopmentSecret(validateEnvironment(raw)),
+        }),
+        TypeOrmModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<Environment, true>) => {
+            const url = config.get('DATABASE_URL', { infer: true });
+            if (!url)
+              throw new Error('DATABASE_URL is not set and no embedded database was started');
+            return {
+              ...dataSourceOptions(url),
+              migrationsRun: true,
+              retryAttempts: 5,
+              retryDelay: 1000,
+            };
+          },
+        }),
+        ScheduleModule.forRoot(),
+        UsersModule,
+        AuthModule,
+        HealthModule,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        { provide: APP_PIPE, useClass: AppValidationPipe },
+        { provide: APP_GUARD, useClass: JwtAuthGuard },
+      ],
+    };
+  }
+}

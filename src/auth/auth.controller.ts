@@ -1,0 +1,124 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Client } from '../common/decorators/client-info.decorator.js';
+import { CurrentUser } from '../common/decorators/current-user.decorator.js';
+import { Public } from '../common/decorators/public.decorator.js';
+import { Problem } from '../common/errors/problem.js';
+import { uuidParam } from '../common/http/uuid.pipe.js';
+import { ApiProblems, AUTH_PROBLEMS } from '../common/swagger/api-problems.decorator.js';
+import { UserDto } from '../users/user.dto.js';
+import { AuthService } from './auth.service.js';
+import type { AuthenticatedUser } from './authenticated-user.js';
+import { ChangePasswordDto } from './dto/change-password.dto.js';
+import { IntrospectDto, IntrospectionDto } from './dto/introspect.dto.js';
+import { LoginDto } from './dto/login.dto.js';
+import { LogoutQueryDto } from './dto/logout-query.dto.js';
+import { RefreshDto } from './dto/refresh.dto.js';
+import { RegisterDto } from './dto/register.dto.js';
+import { SessionDto } from './dto/session.dto.js';
+import { TokenResponseDto } from './dto/token-response.dto.js';
+import type { ClientInfo } from './sessions.service.js';
+
+const BODY_PROBLEMS = [
+  Problem.ValidationFailed,
+  Problem.MalformedRequest,
+  Problem.PayloadTooLarge,
+  Problem.UnsupportedMediaType,
+];
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Public()
+  @Post('register')
+  @ApiOperation({ summary: 'Create an account (role user)' })
+  @ApiCreatedResponse({ type: UserDto })
+  @ApiProblems(...BODY_PROBLEMS, Problem.Conflict, Problem.TooManyRequests)
+  register(@Body() dto: RegisterDto): Promise<UserDto> {
+    return this.auth.register(dto);
+  }
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Log in with email or username; starts a session' })
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiProblems(...BODY_PROBLEMS, Problem.InvalidCredentials, Problem.TooManyRequests)
+  login(@Body() dto: LoginDto, @Client() client: ClientInfo): Promise<TokenResponseDto> {
+    return this.auth.login(dto, client);
+  }
+
+  @Public()
+  @Post('refresh')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Exchange a refresh token for a new pair (the old one is retired)' })
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiProblems(...BODY_PROBLEMS, Problem.RefreshTokenInvalid, Problem.TooManyRequests)
+  refresh(@Body() dto: RefreshDto, @Client() client: ClientInfo): Promise<TokenResponseDto> {
+    return this.auth.refresh(dto.refresh_token, client);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Log out this session, every session, or every other session' })
+  @ApiNoContentResponse({ description: 'Logged out' })
+  @ApiProblems(Problem.ValidationFailed, ...AUTH_PROBLEMS)
+  logout(@CurrentUser() caller: AuthenticatedUser, @Query() query: LogoutQueryDto): Promise<void> {
+    return this.auth.logout(caller, query.scope);
+  }
+
+  @Post('password')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Change the password; every other session is revoked' })
+  @ApiNoContentResponse({ description: 'Password changed' })
+  @ApiProblems(...BODY_PROBLEMS, ...AUTH_PROBLEMS)
+  changePassword(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Body() dto: ChangePasswordDto,
+  ): Promise<void> {
+    return this.auth.changePassword(caller, dto);
+  }
+
+  @Get('sessions')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: "The caller's active sessions, newest first" })
+  @ApiOkResponse({ type: [SessionDto] })
+  @ApiProblems(...AUTH_PROBLEMS)
+  sessions(@CurrentUser() caller: AuthenticatedUser): Promise<SessionDto[]> {
+    return this.auth.listSessions(caller);
+  }
+
+  @Delete('sessions/:id')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: "Revoke one of the caller's sessions" })
+  @ApiNoContentResponse({ description: 'Session revoked' })
+  @ApiProblems(Problem.ValidationFailed, ...AUTH_PROBLEMS, Problem.NotFound)
+  revokeSession(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Param('id', uuidParam()) id: string,
+  ): Promise<void> {
+    return this.auth.revokeSession(caller, id);
+  }
+
+  @Public()
+  @Post('introspect')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Is this access token live? (RFC 7662 style)' })
+  @ApiOkResponse({ type: IntrospectionDto })
+  @ApiProblems(...BODY_PROBLEMS, Problem.TooManyRequests)
+  introspect(@Body() dto: IntrospectDto): Promise<IntrospectionDto> {
+    return this.auth.introspect(dto.token);
+  }
+}

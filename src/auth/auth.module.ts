@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { UsersModule } from '../users/users.module.js';
+import { AccessTokenService } from './access-token.service.js';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { JwtStrategy } from './jwt.strategy.js';
+import { RetiredRefreshToken } from './retired-refresh-token.entity.js';
+import { RevocationService } from './revocation.service.js';
+import { RevokedAccessToken } from './revoked-access-token.entity.js';
+import { Session } from './session.entity.js';
+import { SessionsService } from './sessions.service.js';
+import { WellKnownController } from './well-known.controller.js';
+
+@Module({
+  imports: [
+    PassportModule,
+    TypeOrmModule.forFeature([Session, RetiredRefreshToken, RevokedAccessToken]),
+    UsersModule,
+  ],
+  controllers: [AuthController, WellKnownController],
+  providers: [AuthService, AccessTokenService, SessionsService, RevocationService, JwtStrategy],
+  exports: [RevocationService],
+})
+export class AuthModule {}

@@ -1,0 +1,129 @@
+import { Injectable } from '@nestjs/common';
+import { AppException } from '../common/errors/app.exception.js';
+import { Problem } from '../common/errors/problem.js';
+import { PasswordService } from '../users/password.service.js';
+import { assertPasswordAllowed } from '../users/password.policy.js';
+import { UserDto } from '../users/user.dto.js';
+import { User } from '../users/user.entity.js';
+import { UsersService } from '../users/users.service.js';
+import { AccessTokenService } from './access-token.service.js';
+import type { AuthenticatedUser } from './authenticated-user.js';
+import { ChangePasswordDto } from './dto/change-password.dto.js';
+import { IntrospectionDto } from './dto/introspect.dto.js';
+import { LoginDto } from './dto/login.dto.js';
+import { LogoutScope } from './dto/logout-query.dto.js';
+import { RegisterDto } from './dto/register.dto.js';
+import { SessionDto } from './dto/session.dto.js';
+import { TokenResponseDto } from './dto/token-response.dto.js';
+import { RevocationService } from './revocation.service.js';
+import { ClientInfo, SessionsService } from './sessions.service.js';
+
+const invalidCredentials = () =>
+  new AppException(Problem.InvalidCredentials, 'The login name or password is wrong.');
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly passwords: PasswordService,
+    private readonly accessTokens: AccessTokenService,
+    private readonly sessions: SessionsService,
+    private readonly revocation: RevocationService,
+  ) {}
+
+  async register(dto: RegisterDto): Promise<UserDto> {
+    return UserDto.from(await this.users.create(dto));
+  }
+
+  async login(dto: LoginDto, client: ClientInfo): Promise<TokenResponseDto> {
+    if ((dto.email === undefined) === (dto.username === undefined)) {
+      throw AppException.validation('email', 'Give exactly one of email and username.');
+    }
+    const user = await this.users.findWithPasswordHash(dto);
+    const matches = await this.passwords.verify(dto.password, user?.passwordHash);
+    if (!user || !matches || !user.isActive) throw invalidCredentials();
+    const { session, refreshToken } = await this.sessions.start(user.id, client);
+    return this.tokenResponse(user, session.id, refreshToken);
+  }
+
+  async refresh(presented: string, client: ClientInfo): Promise<TokenResponseDto> {
+    const { session, refreshToken } = await this.sessions.rotate(presented, client);
+    const user = await this.users.findById(session.userId);
+    if (!user?.isActive) {
+      await this.revocation.revokeSession(session.userId, session.id);
+      throw new AppException(Problem.RefreshTokenInvalid, 'The refresh token is invalid.');
+    }
+    return this.tokenResponse(user, session.id, refreshToken);
+  }
+
+  async logout({ token }: AuthenticatedUser, scope: LogoutScope): Promise<void> {
+    switch (scope) {
+      case 'local':
+        return this.revocation.revokeCurrent(token);
+      case 'global':
+        return this.revocation.revokeEverything(token);
+      case 'others':
+        return this.revocation.revokeAllSessions(token.sub, token.sid);
+    }
+  }
+
+  /** Changes the password and ends every other session; this one stays signed in. */
+  async changePassword({ user, token }: AuthenticatedUser, dto: ChangePasswordDto) {
+    const hash = await this.users.passwordHashOf(user.id);
+    if (!(await this.passwords.verify(dto.currentPassword, hash))) {
+      throw AppException.validation('currentPassword', 'currentPassword is wrong');
+    }
+    assertPasswordAllowed(dto.newPassword, user, 'newPassword');
+    await this.users.setPassword(user.id, dto.newPassword);
+    await this.revocation.revokeAllSessions(user.id, token.sid);
+  }
+
+  async listSessions({ user, token }: AuthenticatedUser): Promise<SessionDto[]> {
+    const sessions = await this.sessions.listActive(user.id);
+    return sessions.map((session) => SessionDto.from(session, token.sid));
+  }
+
+  async revokeSession({ user }: AuthenticatedUser, sessionId: string): Promise<void> {
+    if (!(await this.revocation.revokeSession(user.id, sessionId))) {
+      throw AppException.notFound('Session');
+    }
+  }
+
+  /** RFC 7662-style: anything but a live access token is simply inactive. */
+  async introspect(token: string): Promise<IntrospectionDto> {
+    try {
+      const claims = await this.accessTokens.verify(token);
+      const { user } = await this.revocation.authenticate(claims);
+      return {
+        active: true,
+        sub: user.id,
+        username: user.username,
+        role: user.role,
+        sid: claims.sid,
+        jti: claims.jti,
+        iat: claims.iat,
+        exp: claims.exp,
+        token_type: 'access_token',
+      };
+    } catch (error) {
+      if (error instanceof AppException) return { active: false };
+      throw error;
+    }
+  }
+
+  private async tokenResponse(
+    user: User,
+    sessionId: string,
+    refreshToken: string,
+  ): Promise<TokenResponseDto> {
+    const { token, claims } = await this.accessTokens.issue(user, sessionId);
+    return {
+      access_token: token,
+      token_type: 'Bearer',
+      expires_in: claims.exp - claims.iat,
+      expires_at: claims.exp,
+      refresh_token: refreshToken,
+      user: UserDto.from(user),
+    };
+  }
+}

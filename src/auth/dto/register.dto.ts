@@ -1,0 +1,30 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { NewPassword } from '../../common/validation/password.decorator.js';
+import { TrimLowerCase } from '../../common/validation/transforms.js';
+
+export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,32}$/;
+export const USERNAME_RULE = 'username must be 3 to 32 characters of A-Z, a-z, 0-9, _ . -';
+
+export class RegisterDto {
+  @ApiProperty({ example: 'ada@example.com', maxLength: 254, description: 'Stored lower-case' })
+  @TrimLowerCase()
+  @IsString()
+  @MaxLength(254)
+  @IsEmail({}, { message: 'email must be a valid email address' })
+  email: string;
+
+  @ApiProperty({ example: 'ada_l', pattern: USERNAME_PATTERN.source })
+  @IsString()
+  @Matches(USERNAME_PATTERN, { message: USERNAME_RULE })
+  username: string;
+
+  @NewPassword()
+  password: string;
+
+  @ApiPropertyOptional({ example: 'Ada Lovelace', maxLength: 100, nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  name?: string | null;
+}

@@ -1,0 +1,190 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+export const JWT_ALGORITHMS = ['HS256', 'ES256', 'RS256', 'EdDSA'] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+const toBoolean = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const normalized = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(normalized)) return true;
+  if (['false', '0', 'no', 'off'].includes(normalized)) return false;
+  return value;
+};
+const emptyToUndefined = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+/** PEM keys often arrive in one line with literal `\n` sequences. */
+const pem = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() !== '' ? value.replace(/\\n/g, '\n') : undefined;
+
+/**
+ * Every variable the service reads, with its default. Validated once at boot; a bad value
+ * stops the start with a message naming the variable.
+ */
+export class Environment {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  DATABASE_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  JWT_SECRET?: string;
+
+  @IsIn(JWT_ALGORITHMS)
+  JWT_ALGORITHM: JwtAlgorithm = 'HS256';
+
+  @Transform(pem)
+  @IsOptional()
+  @IsString()
+  JWT_PRIVATE_KEY?: string;
+
+  @Transform(pem)
+  @IsOptional()
+  @IsString()
+  JWT_PUBLIC_KEY?: string;
+
+  @IsString()
+  @MinLength(1)
+  JWT_ISSUER = 'auth-service';
+
+  @IsString()
+  @MinLength(1)
+  JWT_AUDIENCE = 'auth-service-api';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(86400)
+  JWT_ACCESS_TTL = 900;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(31536000)
+  JWT_REFRESH_TTL = 604800;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(4)
+  @Max(15)
+  BCRYPT_ROUNDS = 12;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  RATE_LIMIT_ENABLED = true;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_LOGIN = 10;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_AUTH = 30;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_WINDOW = 60;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  REDIS_URL?: string;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  TRUST_PROXY = false;
+
+  @IsString()
+  CORS_ORIGINS = '';
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+
+  @IsString()
+  @MinLength(1)
+  DATA_DIR = '.data';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsEmail()
+  ADMIN_EMAIL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  ADMIN_USERNAME?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  ADMIN_PASSWORD?: string;
+}
+
+export class EnvironmentError extends Error {
+  override name = 'EnvironmentError';
+}
+
+function checkCombinations(env: Environment): string[] {
+  const problems: string[] = [];
+  if (env.JWT_ALGORITHM === 'HS256') {
+    if (env.NODE_ENV === 'production' && (env.JWT_SECRET?.length ?? 0) < 32) {
+      problems.push('JWT_SECRET must be set to at least 32 characters in production (HS256)');
+    } else if (env.JWT_SECRET !== undefined && env.JWT_SECRET.length < 32) {
+      problems.push('JWT_SECRET must be at least 32 characters');
+    }
+  } else {
+    if (!env.JWT_PRIVATE_KEY) {
+      problems.push(`JWT_PRIVATE_KEY (PEM) is required with JWT_ALGORITHM=${env.JWT_ALGORITHM}`);
+    }
+    if (!env.JWT_PUBLIC_KEY) {
+      problems.push(`JWT_PUBLIC_KEY (PEM) is required with JWT_ALGORITHM=${env.JWT_ALGORITHM}`);
+    }
+  }
+  const admin = [env.ADMIN_EMAIL, env.ADMIN_USERNAME, env.ADMIN_PASSWORD];
+  if (admin.some(Boolean) && !admin.every(Boolean)) {
+    problems.push('ADMIN_EMAIL, ADMIN_USERNAME and ADMIN_PASSWORD must be set together');
+  }
+  return problems;
+}
+
+/** Parses and checks the environment; throws one error that names every bad variable. */
+export function validateEnvironment(raw: Record<string, unknown>): Environment {
+  const env = plainToInstance(Environment, raw, { exposeDefaultValues: true });
+  const errors = validateSync(env, { skipMissingProperties: false });
+  const problems = errors.map(
+    (error) => `${error.property}: ${Object.values(error.constraints ?? {}).join('; ')}`,
+  );
+  if (!problems.length) problems.push(...checkCombinations(env));
+  if (problems.length) {
+    throw new EnvironmentError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  return env;
+}

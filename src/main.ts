@@ -1,0 +1,51 @@
+import 'reflect-metadata';
+import { createApp } from './app.factory.js';
+import { createLogger } from './common/logging/logger.js';
+import { EnvironmentError, validateEnvironment } from './config/environment.js';
+import { RunningDatabase, startEmbeddedPostgres } from './database/embedded-postgres.js';
+import { join } from 'node:path';
+
+async function bootstrap(): Promise<void> {
+  const env = validateEnvironment(process.env);
+  const logger = createLogger(env.LOG_LEVEL);
+
+  let embedded: RunningDatabase | undefined;
+  if (!env.DATABASE_URL) {
+    embedded = await startEmbeddedPostgres({
+      dataDir: join(env.DATA_DIR, 'postgres'),
+      database: 'auth',
+    });
+    // The app reads DATABASE_URL from the environment, like any other setting.
+    process.env.DATABASE_URL = embedded.url;
+  }
+
+  let app: Awaited<ReturnType<typeof createApp>> | undefined;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    // One order, on purpose: stop taking requests and close the pool, then stop PostgreSQL.
+    await app?.close().catch((error: unknown) => logger.error({ err: error }, 'close failed'));
+    await embedded?.stop();
+    process.exit(0);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, (s) => void shutdown(s));
+  }
+
+  try {
+    app = await createApp({ logger });
+    await app.listen({ port: env.PORT, host: '0.0.0.0' });
+    logger.info({ port: env.PORT, docs: '/docs' }, 'auth service listening');
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+}
+
+bootstrap().catch((error: unknown) => {
+  const message = error instanceof EnvironmentError ? error.message : error;
+  console.error(message);
+  process.exit(1);
+});

@@ -1,0 +1,42 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Role, User } from './user.entity.js';
+
+export class UserDto {
+  @ApiProperty({ format: 'uuid', example: '0b9d5c5e-8a53-4a7e-9f3e-0d3f1e1c2b4a' })
+  id: string;
+
+  @ApiProperty({ example: 'ada@example.com' })
+  email: string;
+
+  @ApiProperty({ example: 'ada_l' })
+  username: string;
+
+  @ApiProperty({ type: String, nullable: true, example: 'Ada Lovelace' })
+  name: string | null;
+
+  @ApiProperty({ enum: Role, example: Role.User })
+  role: Role;
+
+  @ApiProperty({ example: true })
+  isActive: boolean;
+
+  @ApiProperty({ format: 'date-time', example: '2026-11-21T10:00:00.000Z' })
+  createdAt: string;
+
+  @ApiProperty({ format: 'date-time', example: '2026-11-21T10:00:00.000Z' })
+  updatedAt: string;
+
+  /** The public view of a user: never the password hash. */
+  static from(user: User): UserDto {
+    return {
+      id: user.id,
+      email: user.email,
+      username: user.username,
+      name: user.name,
+      role: user.role,
+      isActive: user.isActive,
+      createdAt: user.createdAt.toISOString(),
+      updatedAt: user.updatedAt.toISOString(),
+    };
+  }
+}
