@@ -16,6 +16,8 @@ export interface EmbeddedPostgresOptions {
   dataDir: string;
   database: string;
   logger?: Logger;
+  /** Keep PostgreSQL's own chatter out of the log (tests). */
+  quiet?: boolean;
 }
 
 const USER = 'postgres';
@@ -80,8 +82,9 @@ export async function startEmbeddedPostgres(
     persistent: true,
     createPostgresUser: asRoot,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: (message) => logger.debug?.(String(message).trim()),
-    onError: (error) => logger.warn(error instanceof Error ? error.message : String(error)),
+    onLog: (message) => options.quiet || logger.debug?.(String(message).trim()),
+    onError: (error) =>
+      options.quiet || logger.warn(error instanceof Error ? error.message : String(error)),
   });
 
   const initialised = await access(join(dataDir, 'PG_VERSION'), constants.F_OK).then(
@@ -89,7 +92,7 @@ export async function startEmbeddedPostgres(
     () => false,
   );
   if (!initialised) {
-    logger.log(`Creating a PostgreSQL cluster in ${dataDir}`);
+    if (!options.quiet) logger.log(`Creating a PostgreSQL cluster in ${dataDir}`);
     await cluster.initialise();
   }
   await cluster.start();
@@ -98,7 +101,7 @@ export async function startEmbeddedPostgres(
   } catch (error) {
     if ((error as { code?: string }).code !== '42P04') throw error; // already exists
   }
-  logger.log(`Embedded PostgreSQL listening on 127.0.0.1:${port}`);
+  if (!options.quiet) logger.log(`Embedded PostgreSQL listening on 127.0.0.1:${port}`);
 
   let stopping: Promise<void> | undefined;
   return {

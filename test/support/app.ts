@@ -1,0 +1,139 @@
+import { expect } from '@jest/globals';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { InjectOptions, Response } from 'light-my-request';
+import { DataSource } from 'typeorm';
+import { createApp } from '../../src/app.factory.js';
+
+/** Boots the real application (AppModule, global guard, pipe and filter) with env overrides. */
+export async function startApp(env: Record<string, string> = {}): Promise<NestFastifyApplication> {
+  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, env);
+  try {
+    return await createApp();
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
+
+/** Empties every table but the migrations bookkeeping, so no spec depends on another's data. */
+export async function resetDatabase(app: NestFastifyApplication): Promise<void> {
+  const dataSource = app.get(DataSource);
+  const tables = dataSource.entityMetadatas.map((entity) => `"${entity.tableName}"`);
+  await dataSource.query(`TRUNCATE ${tables.join(', ')} CASCADE`);
+}
+
+export interface Reply<T = any> {
+  status: number;
+  headers: Response['headers'];
+  body: T;
+  raw: Response;
+}
+
+export interface Call {
+  body?: unknown;
+  token?: string;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+}
+
+/** A small client over Fastify's inject: no sockets, the full request pipeline. */
+export class Http {
+  constructor(private readonly app: NestFastifyApplication) {}
+
+  get = (url: string, call: Call = {}) => this.request('GET', url, call);
+  post = (url: string, call: Call = {}) => this.request('POST', url, call);
+  patch = (url: string, call: Call = {}) => this.request('PATCH', url, call);
+  delete = (url: string, call: Call = {}) => this.request('DELETE', url, call);
+
+  async request(method: InjectOptions['method'], url: string, call: Call = {}): Promise<Reply> {
+    const headers: Record<string, string> = { ...call.headers };
+    if (call.token) headers.authorization = `Bearer ${call.token}`;
+    const options: InjectOptions = { method, url, headers, query: call.query };
+    if (call.body !== undefined) {
+      options.payload = typeof call.body === 'string' ? call.body : JSON.stringify(call.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const raw = await this.app.inject(options);
+    const type = String(raw.headers['content-type'] ?? '');
+    const body: unknown = type.includes('json') && raw.body ? raw.json() : raw.body;
+    return { status: raw.statusCode, headers: raw.headers, body, raw };
+  }
+}
+
+/** Asserts an RFC 9457 problem document of the given status and type. */
+export function expectProblem(reply: Reply, status: number, type: string): void {
+  expect({ status: reply.status, type: reply.body?.type }).toEqual({
+    status,
+    type: `/problems/${type}`,
+  });
+  expect(reply.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(reply.body).toEqual(
+    expect.objectContaining({
+      type: `/problems/${type}`,
+      title: expect.any(String),
+      status,
+      detail: expect.any(String),
+      instance: expect.any(String),
+      requestId: reply.headers['x-request-id'],
+    }),
+  );
+  if (status === 401) expect(reply.headers['www-authenticate']).toMatch(/^Bearer/);
+}
+
+export function expectFieldError(reply: Reply, field: string): void {
+  expectProblem(reply, 400, 'validation-failed');
+  expect(reply.body.errors).toEqual(
+    expect.arrayContaining([expect.objectContaining({ field, message: expect.any(String) })]),
+  );
+}
+
+let counter = 0;
+
+export interface TestUser {
+  id: string;
+  email: string;
+  username: string;
+  password: string;
+}
+
+/** Registers a user with unique names; returns its id and credentials. */
+export async function registerUser(http: Http, overrides: Partial<TestUser> = {}) {
+  counter += 1;
+  const suffix = `${Date.now().toString(36)}${counter}`;
+  const user = {
+    email: `user${suffix}@example.com`,
+    username: `user_${suffix}`,
+    password: 'correct horse battery staple',
+    ...overrides,
+  };
+  const reply = await http.post('/api/v1/auth/register', {
+    body: { email: user.email, username: user.username, password: user.password },
+  });
+  expect(reply.status).toBe(201);
+  return { ...user, id: reply.body.id as string } satisfies TestUser;
+}
+
+export interface Tokens {
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+  expires_at: number;
+  user: { id: string; role: string };
+}
+
+export async function login(http: Http, user: Pick<TestUser, 'email' | 'password'>) {
+  const reply = await http.post('/api/v1/auth/login', {
+    body: { email: user.email, password: user.password },
+  });
+  expect(reply.status).toBe(200);
+  return reply.body as Tokens;
+}
+
+/** A registered and logged-in user. */
+export async function signUp(http: Http, overrides: Partial<TestUser> = {}) {
+  const user = await registerUser(http, overrides);
+  return { user, tokens: await login(http, user) };
+}

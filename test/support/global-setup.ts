@@ -1,0 +1,43 @@
+import Module from 'node:module';
+import type { TestDatabase } from './database.js';
+
+declare global {
+  var e2eDatabase: TestDatabase | undefined;
+}
+
+type Resolve = (request: string, ...rest: unknown[]) => string;
+
+/**
+ * Jest loads global hooks as CommonJS without `moduleNameMapper`, so the `.js` specifiers of
+ * our NodeNext sources do not resolve to their `.ts` files there. Map them, for this hook only.
+ */
+function resolveTypeScriptSources(): void {
+  const loader = Module as unknown as { _resolveFilename: Resolve };
+  const resolve = loader._resolveFilename;
+  loader._resolveFilename = function (this: unknown, request, ...rest) {
+    try {
+      return resolve.call(this, request, ...rest);
+    } catch (error) {
+      if (!/^\.\.?\/.*\.js$/.test(request)) throw error;
+      return resolve.call(this, request.replace(/\.js$/, '.ts'), ...rest);
+    }
+  };
+}
+
+/** One PostgreSQL for the whole e2e run; each spec file empties the tables when it starts. */
+export default async function globalSetup(): Promise<void> {
+  resolveTypeScriptSources();
+  // Jest runs this hook as CommonJS, where `require` (not `import()`) goes through the mapping.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { openTestDatabase } = require('./database.js') as typeof import('./database.js');
+  globalThis.e2eDatabase = await openTestDatabase();
+  Object.assign(process.env, {
+    NODE_ENV: 'test',
+    DATABASE_URL: globalThis.e2eDatabase.url,
+    JWT_SECRET: 'e2e-secret-that-is-long-enough-for-hs256-0123456789',
+    BCRYPT_ROUNDS: '4',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    RATE_LIMIT_ENABLED: 'false',
+    DATA_DIR: '.data/e2e',
+  });
+}
