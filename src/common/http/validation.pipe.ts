@@ -15,25 +15,36 @@ export function validationFailed(errors: FieldError[]): AppException {
   return new AppException(Problem.ValidationFailed, detail, { errors });
 }
 
+const exceptionFactory = (errors: ValidationError[]) =>
+  validationFailed(flattenValidationErrors(errors));
+
 /**
- * The global validation rules: whitelist and forbid unknown fields (no mass assignment),
- * transform to DTO classes, and answer with field errors. A JSON body that is not an object
- * (an array, a string, a number) is refused before class-validator sees it.
+ * The global validation rules: transform to DTO classes and answer with field errors.
+ * Bodies refuse unknown fields (no mass assignment); unknown query parameters are dropped,
+ * as the contract says. A JSON body that is not an object is refused outright.
  */
 @Injectable()
 export class AppValidationPipe extends ValidationPipe {
+  private readonly queryPipe = new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: false,
+    transform: true,
+    stopAtFirstError: true,
+    exceptionFactory,
+  });
+
   constructor() {
     super({
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,
       stopAtFirstError: true,
-      validationError: { target: false, value: false },
-      exceptionFactory: (errors) => validationFailed(flattenValidationErrors(errors)),
+      exceptionFactory,
     });
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'query') return this.queryPipe.transform(value, metadata);
     if (
       metadata.type === 'body' &&
       value !== undefined &&
