@@ -2,14 +2,17 @@ import { expect } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { InjectOptions, Response } from 'light-my-request';
 import { DataSource } from 'typeorm';
-import { createApp } from '../../src/app.factory.js';
+import { createApp, CreateAppOptions } from '../../src/app.factory.js';
 
 /** Boots the real application (AppModule, global guard, pipe and filter) with env overrides. */
-export async function startApp(env: Record<string, string> = {}): Promise<NestFastifyApplication> {
+export async function startApp(
+  env: Record<string, string> = {},
+  options: CreateAppOptions = {},
+): Promise<NestFastifyApplication> {
   const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
   Object.assign(process.env, env);
   try {
-    return await createApp();
+    return await createApp(options);
   } finally {
     for (const [key, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[key];
