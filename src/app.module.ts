@@ -11,6 +11,7 @@ import { withDevelopmentSecret } from './config/development-secret.js';
 import { Environment, validateEnvironment } from './config/environment.js';
 import { dataSourceOptions } from './database/data-source.js';
 import { HealthModule } from './health/health.module.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -40,6 +41,7 @@ export class AppModule {
           },
         }),
         ScheduleModule.forRoot(),
+        RateLimitModule,
         UsersModule,
         AuthModule,
         HealthModule,

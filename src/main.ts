@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { createApp } from './app.factory.js';
-import { createLogger } from './common/logging/logger.js';
+import { Logger } from '@nestjs/common';
+import { createLogger, PinoNestLogger } from './common/logging/logger.js';
 import { EnvironmentError, validateEnvironment } from './config/environment.js';
 import { RunningDatabase, startEmbeddedPostgres } from './database/embedded-postgres.js';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { join } from 'node:path';
 async function bootstrap(): Promise<void> {
   const env = validateEnvironment(process.env);
   const logger = createLogger(env.LOG_LEVEL);
+  Logger.overrideLogger(new PinoNestLogger(logger));
 
   let embedded: RunningDatabase | undefined;
   if (!env.DATABASE_URL) {
@@ -39,6 +41,7 @@ async function bootstrap(): Promise<void> {
     await app.listen({ port: env.PORT, host: '0.0.0.0' });
     logger.info({ port: env.PORT, docs: '/docs' }, 'auth service listening');
   } catch (error) {
+    await app?.close().catch(() => undefined);
     await embedded?.stop();
     throw error;
   }

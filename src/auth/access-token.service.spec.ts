@@ -13,7 +13,7 @@ const user = { id: randomUUID(), role: Role.User, username: 'ada_l' };
 
 async function makeService(env: Record<string, string>): Promise<AccessTokenService> {
   const config = new ConfigService<Environment, true>(
-    validateEnvironment({ JWT_SECRET: SECRET, ...env }) as unknown as Record<string, unknown>,
+    validateEnvironment({ JWT_SECRET: SECRET, ...env }),
   );
   const sut = new AccessTokenService(config);
   await sut.onModuleInit();

@@ -13,6 +13,7 @@ import { Public } from '../common/decorators/public.decorator.js';
 import { Problem } from '../common/errors/problem.js';
 import { uuidParam } from '../common/http/uuid.pipe.js';
 import { ApiProblems, AUTH_PROBLEMS } from '../common/swagger/api-problems.decorator.js';
+import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { UserDto } from '../users/user.dto.js';
 import { AuthService } from './auth.service.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
@@ -40,6 +41,7 @@ export class AuthController {
 
   @Public()
   @Post('register')
+  @RateLimit('auth')
   @ApiOperation({ summary: 'Create an account (role user)' })
   @ApiCreatedResponse({ type: UserDto })
   @ApiProblems(...BODY_PROBLEMS, Problem.Conflict, Problem.TooManyRequests)
@@ -49,6 +51,7 @@ export class AuthController {
 
   @Public()
   @Post('login')
+  @RateLimit('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Log in with email or username; starts a session' })
   @ApiOkResponse({ type: TokenResponseDto })
@@ -59,6 +62,7 @@ export class AuthController {
 
   @Public()
   @Post('refresh')
+  @RateLimit('auth')
   @HttpCode(200)
   @ApiOperation({ summary: 'Exchange a refresh token for a new pair (the old one is retired)' })
   @ApiOkResponse({ type: TokenResponseDto })
@@ -114,6 +118,7 @@ export class AuthController {
 
   @Public()
   @Post('introspect')
+  @RateLimit('auth')
   @HttpCode(200)
   @ApiOperation({ summary: 'Is this access token live? (RFC 7662 style)' })
   @ApiOkResponse({ type: IntrospectionDto })

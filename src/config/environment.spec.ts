@@ -36,9 +36,9 @@ describe(validateEnvironment.name, () => {
     expect(() => validateEnvironment({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toThrow(
       /JWT_SECRET/,
     );
-    expect(validateEnvironment({ NODE_ENV: 'production', JWT_SECRET: strongSecret }).JWT_SECRET).toBe(
-      strongSecret,
-    );
+    expect(
+      validateEnvironment({ NODE_ENV: 'production', JWT_SECRET: strongSecret }).JWT_SECRET,
+    ).toBe(strongSecret);
   });
 
   it('needs both PEM keys for an asymmetric algorithm, and turns \\n escapes into newlines', () => {

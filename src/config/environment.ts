@@ -118,6 +118,10 @@ export class Environment {
   @IsString()
   REDIS_URL?: string;
 
+  /** Prefix of the rate-limit keys in Redis, so several deployments can share one server. */
+  @IsString()
+  REDIS_KEY_PREFIX = 'auth-service:rate-limit:';
+
   @Transform(toBoolean)
   @IsBoolean()
   TRUST_PROXY = false;

@@ -40,6 +40,8 @@ export interface Call {
   token?: string;
   headers?: Record<string, string>;
   query?: Record<string, string>;
+  /** The client address the server sees (the socket's, as without TRUST_PROXY). */
+  remoteAddress?: string;
 }
 
 /** A small client over Fastify's inject: no sockets, the full request pipeline. */
@@ -54,7 +56,13 @@ export class Http {
   async request(method: InjectOptions['method'], url: string, call: Call = {}): Promise<Reply> {
     const headers: Record<string, string> = { ...call.headers };
     if (call.token) headers.authorization = `Bearer ${call.token}`;
-    const options: InjectOptions = { method, url, headers, query: call.query };
+    const options: InjectOptions = {
+      method,
+      url,
+      headers,
+      query: call.query,
+      remoteAddress: call.remoteAddress,
+    };
     if (call.body !== undefined) {
       options.payload = typeof call.body === 'string' ? call.body : JSON.stringify(call.body);
       headers['content-type'] ??= 'application/json';

@@ -54,9 +54,9 @@ describe(ProblemDetailsFilter.name, () => {
     expect(run(new AppException(Problem.TokenMissing, 'no')).headers['www-authenticate']).toBe(
       'Bearer',
     );
-    expect(
-      run(new AppException(Problem.TokenRevoked, 'gone')).headers['www-authenticate'],
-    ).toMatch(/^Bearer error="invalid_token"/);
+    expect(run(new AppException(Problem.TokenRevoked, 'gone')).headers['www-authenticate']).toMatch(
+      /^Bearer error="invalid_token"/,
+    );
   });
 
   it('maps Nest and Fastify HTTP errors by status', () => {

@@ -1,0 +1,63 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import { AppException } from '../common/errors/app.exception.js';
+import { Problem } from '../common/errors/problem.js';
+import type { Environment } from '../config/environment.js';
+import { RATE_LIMIT_BUCKET, RateLimitBucket } from './rate-limit.decorator.js';
+import { RateLimitStore } from './rate-limit.store.js';
+
+/** The login name of a login attempt, lower-cased; the body is not validated yet here. */
+export function loginName(body: unknown): string {
+  if (!body || typeof body !== 'object') return '';
+  const { email, username } = body as { email?: unknown; username?: unknown };
+  const name = typeof email === 'string' ? email : typeof username === 'string' ? username : '';
+  return name.trim().toLowerCase();
+}
+
+/**
+ * Applies the limits of API.md to the routes marked `@RateLimit(...)`: login attempts per
+ * client IP and login name, other public auth calls per client IP. The client IP is the
+ * socket's unless TRUST_PROXY is set.
+ */
+@Injectable()
+export class RateLimitGuard implements CanActivate {
+  private readonly enabled: boolean;
+  private readonly windowMs: number;
+  private readonly limits: Record<RateLimitBucket, number>;
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly store: RateLimitStore,
+    config: ConfigService<Environment, true>,
+  ) {
+    this.enabled = config.get('RATE_LIMIT_ENABLED', { infer: true });
+    this.windowMs = config.get('RATE_LIMIT_WINDOW', { infer: true }) * 1000;
+    this.limits = {
+      login: config.get('RATE_LIMIT_LOGIN', { infer: true }),
+      auth: config.get('RATE_LIMIT_AUTH', { infer: true }),
+    };
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const bucket = this.reflector.get<RateLimitBucket | undefined>(
+      RATE_LIMIT_BUCKET,
+      context.getHandler(),
+    );
+    if (!this.enabled || !bucket) return true;
+
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const subject = bucket === 'login' ? `${request.ip}|${loginName(request.body)}` : request.ip;
+    // Hashed, so that no login name sits in the counter store.
+    const key = `${bucket}:${context.getClass().name}.${context.getHandler().name}:${createHash('sha256').update(subject).digest('base64url')}`;
+    const hit = await this.store.hit(key, this.windowMs, this.limits[bucket]);
+    if (hit.limited) {
+      throw new AppException(Problem.TooManyRequests, 'Too many requests. Try again later.', {
+        headers: { 'retry-after': String(hit.retryAfterSeconds) },
+      });
+    }
+    return true;
+  }
+}

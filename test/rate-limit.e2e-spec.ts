@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes } from 'node:crypto';
+import { expectProblem, Http, registerUser, resetDatabase, startApp } from './support/app.js';
+
+const LIMITS = { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_LOGIN: '10', RATE_LIMIT_AUTH: '30' };
+
+function attempt(http: Http, email: string, ip = '10.0.0.1') {
+  return http.post('/api/v1/auth/login', {
+    body: { email, password: 'wrong password' },
+    remoteAddress: ip,
+  });
+}
+
+describe('Rate limits, in process (e2e)', () => {
+  let app: NestFastifyApplication;
+  let http: Http;
+
+  beforeAll(async () => {
+    app = await startApp(LIMITS);
+    await resetDatabase(app);
+    http = new Http(app);
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('allows 10 login attempts a minute for one IP and login name, then 429 with Retry-After', async () => {
+    for (let i = 0; i < 10; i++) {
+      expect((await attempt(http, 'Victim@example.com')).status).toBe(401);
+    }
+    const limited = await attempt(http, 'victim@EXAMPLE.com');
+    expectProblem(limited, 429, 'too-many-requests');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+
+    expect((await attempt(http, 'someone-else@example.com')).status).toBe(401);
+    expect((await attempt(http, 'victim@example.com', '10.0.0.2')).status).toBe(401);
+  });
+
+  it('counts successful logins too', async () => {
+    const user = await registerUser(http);
+    for (let i = 0; i < 10; i++) {
+      const reply = await http.post('/api/v1/auth/login', {
+        body: { username: user.username, password: user.password },
+        remoteAddress: '10.0.0.3',
+      });
+      expect(reply.status).toBe(200);
+    }
+    const limited = await http.post('/api/v1/auth/login', {
+      body: { username: user.username, password: user.password },
+      remoteAddress: '10.0.0.3',
+    });
+    expectProblem(limited, 429, 'too-many-requests');
+  });
+
+  it('allows 30 register/refresh/introspect requests a minute per IP', async () => {
+    for (let i = 0; i < 30; i++) {
+      const reply = await http.post('/api/v1/auth/introspect', {
+        body: { token: 'x' },
+        remoteAddress: '10.0.0.4',
+      });
+      expect(reply.status).toBe(200);
+    }
+    expectProblem(
+      await http.post('/api/v1/auth/introspect', {
+        body: { token: 'x' },
+        remoteAddress: '10.0.0.4',
+      }),
+      429,
+      'too-many-requests',
+    );
+    expectProblem(
+      await http.post('/api/v1/auth/refresh', {
+        body: { refresh_token: 'x' },
+        remoteAddress: '10.0.0.4',
+      }),
+      401,
+      'refresh-token-invalid',
+    );
+    const other = await http.post('/api/v1/auth/introspect', {
+      body: { token: 'x' },
+      remoteAddress: '10.0.0.5',
+    });
+    expect(other.status).toBe(200);
+  });
+
+  it('does not limit other routes', async () => {
+    for (let i = 0; i < 40; i++) {
+      expect((await http.get('/api/v1/health', { remoteAddress: '10.0.0.6' })).status).toBe(200);
+    }
+  });
+});
+
+describe('Rate limits switched off (e2e)', () => {
+  it('RATE_LIMIT_ENABLED=false lets every attempt through', async () => {
+    const app = await startApp({ ...LIMITS, RATE_LIMIT_ENABLED: 'false' });
+    try {
+      const http = new Http(app);
+      for (let i = 0; i < 12; i++) {
+        expect((await attempt(http, 'free@example.com', '10.1.0.1')).status).toBe(401);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('Rate limits shared through Redis (e2e)', () => {
+  const redis = {
+    ...LIMITS,
+    REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    // A fresh key space per run, so that runs never see each other's counters.
+    REDIS_KEY_PREFIX: `auth-e2e:${randomBytes(6).toString('hex')}:`,
+  };
+  let first: NestFastifyApplication;
+  let second: NestFastifyApplication;
+
+  beforeAll(async () => {
+    first = await startApp(redis);
+    second = await startApp(redis);
+  });
+
+  afterAll(async () => {
+    await first.close();
+    await second.close();
+  });
+
+  it('counts the attempts on both instances against one limit', async () => {
+    const a = new Http(first);
+    const b = new Http(second);
+    for (let i = 0; i < 10; i++) {
+      expect((await attempt(i % 2 ? a : b, 'shared@example.com', '10.2.0.1')).status).toBe(401);
+    }
+    expectProblem(await attempt(a, 'shared@example.com', '10.2.0.1'), 429, 'too-many-requests');
+    const limited = await attempt(b, 'shared@example.com', '10.2.0.1');
+    expectProblem(limited, 429, 'too-many-requests');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await attempt(b, 'other@example.com', '10.2.0.1')).status).toBe(401);
+  });
+});
