@@ -92,6 +92,8 @@ describe('Auth (e2e)', () => {
       ['password', { email: 'v1@example.com', username: 'valid_one', password: 'é'.repeat(37) }],
       ['password', { email: 'v1@example.com', username: 'valid_one', password: 'V1@EXAMPLE.COM' }],
       ['password', { email: 'v1@example.com', username: 'valid_one_x', password: 'VALID_ONE_X' }],
+      ['password', { email: 'v1@example.com', username: 'valid_one', password: 'Password1' }],
+      ['password', { email: 'v1@example.com', username: 'valid_one', password: 'qwertyuiop' }],
       [
         'name',
         {
@@ -468,7 +470,12 @@ describe('Auth (e2e)', () => {
 
     it('applies the password rules to newPassword', async () => {
       const { user, tokens } = await signUp(http);
-      for (const newPassword of ['short', 'q'.repeat(73), user.username.toUpperCase()]) {
+      for (const newPassword of [
+        'short',
+        'q'.repeat(73),
+        user.username.toUpperCase(),
+        'football',
+      ]) {
         expectFieldError(
           await http.post(`${AUTH}/password`, {
             token: tokens.access_token,
