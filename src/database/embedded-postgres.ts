@@ -18,6 +18,8 @@ export interface EmbeddedPostgresOptions {
   logger?: Logger;
   /** Keep PostgreSQL's own chatter out of the log (tests). */
   quiet?: boolean;
+  /** A fixed port (to restart a cluster where its clients expect it); default: a free one. */
+  port?: number;
 }
 
 const USER = 'postgres';
@@ -73,7 +75,7 @@ export async function startEmbeddedPostgres(
   if (asRoot) await assertReachableByPostgresUser(dataDir);
   await mkdir(dirname(dataDir), { recursive: true });
 
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const cluster = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

@@ -36,20 +36,29 @@ export async function createDatabaseOn(serverUrl: string): Promise<TestDatabase>
   };
 }
 
+export interface ThrowAwayPostgres extends TestDatabase {
+  /** Stops the server, keeping its data (an outage). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and data. */
+  restart(): Promise<void>;
+}
+
 /** A throw-away embedded PostgreSQL cluster in a temporary folder. */
-export async function startThrowAwayPostgres(): Promise<TestDatabase> {
+export async function startThrowAwayPostgres(): Promise<ThrowAwayPostgres> {
   const folder = await mkdtemp(join(tmpdir(), 'auth-e2e-'));
   // As root the cluster runs as the postgres user, which must be able to enter the folder.
   await chmod(folder, 0o755);
-  const database = await startEmbeddedPostgres({
-    dataDir: join(folder, 'data'),
-    database: 'auth_e2e',
-    quiet: true,
-  });
+  const options = { dataDir: join(folder, 'data'), database: 'auth_e2e', quiet: true };
+  let server = await startEmbeddedPostgres(options);
+  const port = Number(new URL(server.url).port);
   return {
-    url: database.url,
+    url: server.url,
+    stop: () => server.stop(),
+    restart: async () => {
+      server = await startEmbeddedPostgres({ ...options, port });
+    },
     drop: async () => {
-      await database.stop();
+      await server.stop();
       await rm(folder, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import {
+  expectProblem,
+  Http,
+  login,
+  registerUser,
+  resetDatabase,
+  startApp,
+} from './support/app.js';
+
+const ME = '/api/v1/users/me';
+
+/** Polls until `check` holds or `ms` pass; returns how long it took. */
+async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return Date.now() - started;
+}
+
+describe('Two instances on one database (e2e)', () => {
+  let first: NestFastifyApplication;
+  let second: NestFastifyApplication;
+  let a: Http;
+  let b: Http;
+
+  beforeAll(async () => {
+    first = await startApp();
+    await resetDatabase(first);
+    second = await startApp();
+    a = new Http(first);
+    b = new Http(second);
+  });
+
+  afterAll(async () => {
+    await first.close();
+    await second.close();
+  });
+
+  it('a logout on one instance is refused by the other within one second', async () => {
+    const user = await registerUser(a);
+    const tokens = await login(a, user);
+    expect((await b.get(ME, { token: tokens.access_token })).status).toBe(200);
+
+    expect((await a.post('/api/v1/auth/logout', { token: tokens.access_token })).status).toBe(204);
+    const took = await within(1000, async () => {
+      const reply = await b.get(ME, { token: tokens.access_token });
+      return reply.status === 401 && reply.body.type === '/problems/token-revoked';
+    });
+    expect(took).toBeLessThan(1000);
+  });
+
+  it('a global logout on one instance ends the sessions used on the other', async () => {
+    const user = await registerUser(b);
+    const onFirst = await login(a, user);
+    const onSecond = await login(b, user);
+    await b.post('/api/v1/auth/logout', {
+      token: onSecond.access_token,
+      query: { scope: 'global' },
+    });
+    expectProblem(await a.get(ME, { token: onFirst.access_token }), 401, 'token-revoked');
+    expectProblem(
+      await a.post('/api/v1/auth/refresh', { body: { refresh_token: onFirst.refresh_token } }),
+      401,
+      'refresh-token-invalid',
+    );
+  });
+
+  it('catches refresh-token reuse across instances and revokes the session on both', async () => {
+    const user = await registerUser(a);
+    const tokens = await login(a, user);
+    const rotated = await a.post('/api/v1/auth/refresh', {
+      body: { refresh_token: tokens.refresh_token },
+    });
+    expect(rotated.status).toBe(200);
+
+    expectProblem(
+      await b.post('/api/v1/auth/refresh', { body: { refresh_token: tokens.refresh_token } }),
+      401,
+      'refresh-token-invalid',
+    );
+    expectProblem(await a.get(ME, { token: rotated.body.access_token }), 401, 'token-revoked');
+    expectProblem(await b.get(ME, { token: rotated.body.access_token }), 401, 'token-revoked');
+    expectProblem(
+      await a.post('/api/v1/auth/refresh', { body: { refresh_token: rotated.body.refresh_token } }),
+      401,
+      'refresh-token-invalid',
+    );
+  });
+
+  it('lets one of two concurrent refreshes on different instances win', async () => {
+    const user = await registerUser(a);
+    const tokens = await login(a, user);
+    const replies = await Promise.all([
+      a.post('/api/v1/auth/refresh', { body: { refresh_token: tokens.refresh_token } }),
+      b.post('/api/v1/auth/refresh', { body: { refresh_token: tokens.refresh_token } }),
+    ]);
+    expect(replies.map((reply) => reply.status).sort()).toEqual([200, 401]);
+  });
+});
