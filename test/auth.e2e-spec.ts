@@ -11,6 +11,7 @@ import {
   signUp,
   startApp,
 } from './support/app.js';
+import { algorithm, decodePart, signWithAppKey } from './support/tokens.js';
 
 const AUTH = '/api/v1/auth';
 const ME = '/api/v1/users/me';
@@ -205,7 +206,7 @@ describe('Auth (e2e)', () => {
         .split('.')
         .slice(0, 2)
         .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
-      expect(header).toEqual(expect.objectContaining({ alg: 'HS256', typ: 'at+jwt' }));
+      expect(header).toEqual(expect.objectContaining({ alg: algorithm, typ: 'at+jwt' }));
       expect(payload).toEqual({
         iss: 'auth-service',
         aud: 'auth-service-api',
@@ -280,25 +281,29 @@ describe('Auth (e2e)', () => {
 
     it('answers token-invalid for garbage, a bad signature, a wrong iss/aud/typ/alg or a huge token', async () => {
       const { tokens } = await signUp(http);
-      const claims = JSON.parse(
-        Buffer.from(tokens.access_token.split('.')[1], 'base64url').toString('utf8'),
-      );
-      const secret = new TextEncoder().encode(process.env.JWT_SECRET);
-      const sign = (
-        payload: object,
-        header: object = { alg: 'HS256', typ: 'at+jwt' },
-        key = secret,
-      ) => new SignJWT({ ...payload }).setProtectedHeader(header as { alg: string }).sign(key);
+      const claims = decodePart(tokens.access_token, 1);
+      const foreignKey = new Uint8Array(64).fill(7);
       const forged = [
         'not.a.jwt',
         `${tokens.access_token.slice(0, -4)}AAAA`,
-        await sign({ ...claims, iss: 'someone-else' }),
-        await sign({ ...claims, aud: 'another-api' }),
-        await sign(claims, { alg: 'HS256', typ: 'JWT' }),
-        await sign(claims, { alg: 'HS512', typ: 'at+jwt' }, new Uint8Array(64).fill(7)),
+        await signWithAppKey({ ...claims, iss: 'someone-else' }),
+        await signWithAppKey({ ...claims, aud: 'another-api' }),
+        await signWithAppKey(claims, 'JWT'),
+        await signWithAppKey({ ...claims, sub: 'not-a-uuid' }),
+        await new SignJWT(claims)
+          .setProtectedHeader({ alg: 'HS512', typ: 'at+jwt' })
+          .sign(foreignKey),
         `eyJhbGciOiJub25lIiwidHlwIjoiYXQrand0In0.${tokens.access_token.split('.')[1]}.`,
         'a'.repeat(9000),
       ];
+      if (algorithm !== 'HS256') {
+        // Algorithm confusion: HS256 keyed by the published public key.
+        forged.push(
+          await new SignJWT(claims)
+            .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+            .sign(new TextEncoder().encode(process.env.JWT_PUBLIC_KEY)),
+        );
+      }
       for (const token of forged) {
         const reply = await http.get(ME, { token });
         expectProblem(reply, 401, 'token-invalid');
@@ -308,14 +313,22 @@ describe('Auth (e2e)', () => {
 
     it('answers token-expired once exp has passed', async () => {
       const { tokens } = await signUp(http);
-      const claims = JSON.parse(
-        Buffer.from(tokens.access_token.split('.')[1], 'base64url').toString('utf8'),
-      );
       const past = Math.floor(Date.now() / 1000) - 60;
-      const expired = await new SignJWT({ ...claims, iat: past - 900, exp: past })
-        .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
-        .sign(new TextEncoder().encode(process.env.JWT_SECRET));
+      const expired = await signWithAppKey({
+        ...decodePart(tokens.access_token, 1),
+        iat: past - 900,
+        exp: past,
+      });
       expectProblem(await http.get(ME, { token: expired }), 401, 'token-expired');
+    });
+
+    it('answers token-invalid once the user is gone', async () => {
+      const { tokens } = await signUp(http);
+      const ghost = await signWithAppKey({
+        ...decodePart(tokens.access_token, 1),
+        sub: '00000000-0000-4000-8000-000000000000',
+      });
+      expectProblem(await http.get(ME, { token: ghost }), 401, 'token-invalid');
     });
   });
 

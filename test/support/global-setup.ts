@@ -31,6 +31,14 @@ export default async function globalSetup(): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { openTestDatabase } = require('./database.js') as typeof import('./database.js');
   globalThis.e2eDatabase = await openTestDatabase();
+  const algorithm = process.env.JWT_ALGORITHM ?? 'HS256';
+  if (algorithm !== 'HS256' && !process.env.JWT_PRIVATE_KEY) {
+    // The same suite, signed with a fresh key pair (e.g. JWT_ALGORITHM=ES256 npm run test:e2e).
+    const { exportPKCS8, exportSPKI, generateKeyPair } = await import('jose');
+    const { privateKey, publicKey } = await generateKeyPair(algorithm, { extractable: true });
+    process.env.JWT_PRIVATE_KEY = await exportPKCS8(privateKey);
+    process.env.JWT_PUBLIC_KEY = await exportSPKI(publicKey);
+  }
   Object.assign(process.env, {
     NODE_ENV: 'test',
     DATABASE_URL: globalThis.e2eDatabase.url,
