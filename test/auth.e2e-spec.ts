@@ -135,6 +135,23 @@ describe('Auth (e2e)', () => {
       expectProblem(retry, 401, 'invalid-credentials');
     });
 
+    it('lets exactly one of concurrent duplicate registrations succeed', async () => {
+      const body = { email: 'race@example.com', username: 'racer', password: 'long enough pw' };
+      const replies = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          http.post(`${AUTH}/register`, {
+            body: i % 2 ? body : { ...body, email: 'RACE@example.com', username: 'RACER' },
+          }),
+        ),
+      );
+      expect(replies.map((reply) => reply.status).sort()).toEqual([
+        201, 409, 409, 409, 409, 409, 409, 409,
+      ]);
+      for (const reply of replies.filter((r) => r.status === 409)) {
+        expectProblem(reply, 409, 'conflict');
+      }
+    });
+
     it('accepts a 72-byte password and refuses 73 bytes (never truncated)', async () => {
       const ok = await registerUser(http, { password: 'p'.repeat(72) });
       await login(http, ok);
