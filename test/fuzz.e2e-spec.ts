@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import fc from 'fast-check';
+import {
+  Http,
+  login,
+  registerUser,
+  resetDatabase,
+  Reply,
+  startApp,
+  TestUser,
+} from './support/app.js';
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+interface Route {
+  method: Method;
+  /** `:id` is replaced by a random string. */
+  path: string;
+  /** Field names of the documented body, so random values also land in known fields. */
+  fields?: string[];
+  query?: string[];
+}
+
+const ROUTES: Route[] = [
+  {
+    method: 'POST',
+    path: '/api/v1/auth/register',
+    fields: ['email', 'username', 'password', 'name'],
+  },
+  { method: 'POST', path: '/api/v1/auth/login', fields: ['email', 'username', 'password'] },
+  { method: 'POST', path: '/api/v1/auth/refresh', fields: ['refresh_token'] },
+  { method: 'POST', path: '/api/v1/auth/logout', query: ['scope'] },
+  { method: 'POST', path: '/api/v1/auth/password', fields: ['currentPassword', 'newPassword'] },
+  { method: 'GET', path: '/api/v1/auth/sessions' },
+  { method: 'DELETE', path: '/api/v1/auth/sessions/:id' },
+  { method: 'POST', path: '/api/v1/auth/introspect', fields: ['token'] },
+  { method: 'GET', path: '/api/v1/users/me' },
+];
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
+
+/** Random JSON: anything at all, or an object whose known fields hold random values. */
+const bodyOf = (fields: string[] = []) =>
+  fc.oneof(
+    fc.jsonValue(),
+    fc.dictionary(
+      fields.length ? fc.oneof(fc.constantFrom(...fields), fc.string()) : fc.string(),
+      fc.oneof(fc.jsonValue(), fc.string({ unit: 'binary' }), fc.string({ maxLength: 300 })),
+      { maxKeys: 6 },
+    ),
+  );
+
+const queryOf = (names: string[] = []) =>
+  fc.dictionary(
+    fc.constantFrom('page', 'limit', 'q', 'sort', ...names),
+    fc.string({ unit: 'binary' }),
+    {
+      maxKeys: 4,
+    },
+  );
+
+function expectProblemOrSuccess(reply: Reply, context: string): void {
+  if (reply.status >= 500)
+    throw new Error(`${context} answered ${reply.status}: ${reply.raw.body}`);
+  if (reply.status >= 400) {
+    expect(reply.headers['content-type']).toMatch(/^application\/problem\+json/);
+    for (const member of ['type', 'title', 'status', 'detail', 'instance', 'requestId']) {
+      expect(reply.body).toHaveProperty(member);
+    }
+    expect(reply.body.status).toBe(reply.status);
+  }
+}
+
+describe('Random input never yields a 5xx (e2e, fast-check)', () => {
+  let app: NestFastifyApplication;
+  let http: Http;
+  let user: TestUser;
+
+  beforeAll(async () => {
+    app = await startApp();
+    await resetDatabase(app);
+    http = new Http(app);
+    user = await registerUser(http);
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it.each(ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))(
+    '%s',
+    async (_name, route) => {
+      await fc.assert(
+        fc.asyncProperty(
+          bodyOf(route.fields),
+          fc.string({ unit: 'binary', maxLength: 60 }),
+          queryOf(route.query),
+          async (body, id, query) => {
+            // A fresh session per run: a random logout must not starve the other runs.
+            const { access_token } = await login(http, user);
+            const url = route.path.replace(':id', encodeURIComponent(id) || '%20');
+            const reply = await http.request(route.method, url, {
+              token: access_token,
+              query,
+              body: route.method === 'GET' || route.method === 'DELETE' ? undefined : body,
+            });
+            expectProblemOrSuccess(reply, `${route.method} ${url}`);
+          },
+        ),
+        { numRuns: RUNS },
+      );
+    },
+  );
+});
