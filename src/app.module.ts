@@ -11,6 +11,7 @@ import { withDevelopmentSecret } from './config/development-secret.js';
 import { Environment, validateEnvironment } from './config/environment.js';
 import { dataSourceOptions } from './database/data-source.js';
 import { HealthModule } from './health/health.module.js';
+import { TemplatesModule } from './templates/templates.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -43,6 +44,7 @@ export class AppModule {
         UsersModule,
         AuthModule,
         HealthModule,
+        TemplatesModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
