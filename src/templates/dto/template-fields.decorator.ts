@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, ValidateIf } from 'class-validator';
+import { StorableText } from '../../common/validation/storable-text.decorator.js';
 import { TextLength } from '../../common/validation/text-length.decorator.js';
 import { Trim } from '../../common/validation/transforms.js';
 
@@ -28,6 +29,7 @@ export function TemplateName({ required }: FieldOptions) {
     Trim(),
     IsString(),
     TextLength(1, TEMPLATE_NAME_MAX_LENGTH),
+    StorableText(),
   );
 }
 
@@ -42,5 +44,6 @@ export function TemplateContent({ required }: FieldOptions) {
     ...(required ? [] : [OmittedOrValidated()]),
     IsString(),
     TextLength(0, TEMPLATE_CONTENT_MAX_LENGTH),
+    StorableText(),
   );
 }
