@@ -265,6 +265,8 @@ describe('Templates (e2e)', () => {
       ['page', { page: '0' }],
       ['page', { page: '-1' }],
       ['page', { page: 'abc' }],
+      ['q', { q: 'nul\u0000' }],
+      ['q', { q: 'q'.repeat(201) }],
     ])('refuses a bad %s', async (field, query) => {
       expectFieldError(await http.get(TEMPLATES, { token: await newToken(), query }), field);
     });
