@@ -62,8 +62,8 @@ describe('Templates (e2e)', () => {
    * Opens the pool's connections before a race: otherwise the first writer finishes on the one
    * warm connection while the others are still connecting, and nothing overlaps.
    */
-  async function warmUpPool(token: string, id: string): Promise<void> {
-    await Promise.all(Array.from({ length: 10 }, () => fetch(token, id)));
+  async function warmUpPool(token: string): Promise<void> {
+    await Promise.all(Array.from({ length: 10 }, () => http.get(TEMPLATES, { token })));
   }
 
   /** The parts of a problem document that must not tell a foreign template from a missing one. */
@@ -146,6 +146,22 @@ describe('Templates (e2e)', () => {
       expectProblem(reply, 409, 'conflict');
       expect(reply.body.errors).toEqual([expect.objectContaining({ field: 'name' })]);
       expect(await names(token)).toEqual(['Welcome email']);
+    });
+
+    it('creates one of concurrent templates with the same name; the index refuses the rest', async () => {
+      const token = await newToken();
+      await warmUpPool(token);
+      const replies = await Promise.all(
+        ['Race', 'RACE', 'race', ' Race ', 'rAcE'].map((name) =>
+          http.post(TEMPLATES, { token, body: { name, content: '' } }),
+        ),
+      );
+      expect(replies.map((reply) => reply.status).sort()).toEqual([201, 409, 409, 409, 409]);
+      for (const loser of replies.filter((reply) => reply.status === 409)) {
+        expectProblem(loser, 409, 'conflict');
+        expect(loser.body.errors).toEqual([expect.objectContaining({ field: 'name' })]);
+      }
+      expect(await names(token)).toHaveLength(1);
     });
 
     it('lets two users use the same name', async () => {
@@ -624,7 +640,7 @@ describe('Templates (e2e)', () => {
     it('lets exactly one of concurrent PATCHes holding the same ETag win', async () => {
       const token = await newToken();
       const created = await create(token, 'Contended', 'original');
-      await warmUpPool(token, created.id);
+      await warmUpPool(token);
       const replies = await Promise.all(
         Array.from({ length: 10 }, (_, i) => patchWith(token, created.id, '"1"', `writer ${i}`)),
       );
@@ -644,7 +660,7 @@ describe('Templates (e2e)', () => {
     it('applies every one of concurrent unconditional PATCHes, one version each', async () => {
       const token = await newToken();
       const created = await create(token, 'Unconditional');
-      await warmUpPool(token, created.id);
+      await warmUpPool(token);
       const replies = await Promise.all(
         Array.from({ length: 5 }, (_, i) =>
           http.patch(`${TEMPLATES}/${created.id}`, { token, body: { content: `w${i}` } }),
@@ -703,7 +719,7 @@ describe('Templates (e2e)', () => {
     it('lets exactly one of concurrent DELETEs holding the same ETag win', async () => {
       const token = await newToken();
       const created = await create(token, 'Deleted once');
-      await warmUpPool(token, created.id);
+      await warmUpPool(token);
       const replies = await Promise.all(
         Array.from({ length: 5 }, () =>
           http.delete(`${TEMPLATES}/${created.id}`, { token, headers: { 'if-match': '"1"' } }),

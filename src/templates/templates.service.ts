@@ -28,7 +28,7 @@ const ONLY_SEPARATORS = /^[ \t,]*$/;
  * What an If-Match header asks for: `undefined` when the write is unconditional (no header or
  * `*`), else the versions it would accept, possibly none.
  */
-export type AcceptedVersions = readonly number[] | undefined;
+type AcceptedVersions = readonly number[] | undefined;
 
 const notFound = () => AppException.notFound('Template');
 
