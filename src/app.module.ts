@@ -12,6 +12,7 @@ import { Environment, validateEnvironment } from './config/environment.js';
 import { dataSourceOptions } from './database/data-source.js';
 import { HealthModule } from './health/health.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { TemplatesModule } from './templates/templates.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -45,6 +46,7 @@ export class AppModule {
         UsersModule,
         AuthModule,
         HealthModule,
+        TemplatesModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

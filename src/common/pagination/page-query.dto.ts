@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { StorableText } from '../validation/storable-text.decorator.js';
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -29,5 +30,6 @@ export class SearchPageQueryDto extends PageQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @StorableText()
   q?: string;
 }

@@ -1,0 +1,25 @@
+import { registerDecorator, ValidationOptions } from 'class-validator';
+
+const UNPAIRED_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Text PostgreSQL can store as given: its text types cannot hold NUL (the insert would fail
+ * with a 500), and an unpaired surrogate has no UTF-8 form, so the driver would silently
+ * store U+FFFD in its place.
+ */
+export function StorableText(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'storableText',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: {
+        message: '$property must not contain NUL characters or unpaired surrogates',
+        ...options,
+      },
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' && !value.includes('\u0000') && !UNPAIRED_SURROGATE.test(value),
+      },
+    });
+}

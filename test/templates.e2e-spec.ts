@@ -1,0 +1,739 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import {
+  expectFieldError,
+  expectProblem,
+  Http,
+  Reply,
+  resetDatabase,
+  signUp,
+  startApp,
+} from './support/app.js';
+
+const TEMPLATES = '/api/v1/templates';
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+interface TemplateBody {
+  id: string;
+  name: string;
+  content: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+describe('Templates (e2e)', () => {
+  let app: NestFastifyApplication;
+  let http: Http;
+
+  beforeAll(async () => {
+    app = await startApp();
+    await resetDatabase(app);
+    http = new Http(app);
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  async function newToken(): Promise<string> {
+    return (await signUp(http)).tokens.access_token;
+  }
+
+  async function create(token: string, name: string, content = ''): Promise<TemplateBody> {
+    const reply = await http.post(TEMPLATES, { token, body: { name, content } });
+    expect(reply.status).toBe(201);
+    return reply.body as TemplateBody;
+  }
+
+  async function fetch(token: string, id: string): Promise<Reply<TemplateBody>> {
+    return http.get(`${TEMPLATES}/${id}`, { token });
+  }
+
+  async function names(token: string, query: Record<string, string> = {}): Promise<string[]> {
+    const reply = await http.get(TEMPLATES, { token, query });
+    expect(reply.status).toBe(200);
+    return (reply.body.data as TemplateBody[]).map((template) => template.name);
+  }
+
+  /**
+   * Opens the pool's connections before a race: otherwise the first writer finishes on the one
+   * warm connection while the others are still connecting, and nothing overlaps.
+   */
+  async function warmUpPool(token: string): Promise<void> {
+    await Promise.all(Array.from({ length: 10 }, () => http.get(TEMPLATES, { token })));
+  }
+
+  /** The parts of a problem document that must not tell a foreign template from a missing one. */
+  const sameness = (reply: Reply) => {
+    const { type, title, status, detail, errors } = reply.body;
+    return { httpStatus: reply.status, type, title, status, detail, errors };
+  };
+
+  describe('POST /templates', () => {
+    it('creates a template with version 1, a Location and a strong ETag', async () => {
+      const token = await newToken();
+      const reply = await http.post(TEMPLATES, {
+        token,
+        body: { name: '  Welcome email  ', content: 'Hello {{name}}' },
+      });
+      expect(reply.status).toBe(201);
+      expect(reply.body).toEqual({
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        name: 'Welcome email',
+        content: 'Hello {{name}}',
+        version: 1,
+        createdAt: expect.stringMatching(ISO_UTC),
+        updatedAt: expect.stringMatching(ISO_UTC),
+      });
+      expect(reply.headers.location).toBe(`${TEMPLATES}/${reply.body.id}`);
+      expect(reply.headers.etag).toBe('"1"');
+
+      const again = await http.get(String(reply.headers.location), { token });
+      expect(again.status).toBe(200);
+      expect(again.body).toEqual(reply.body);
+      expect(again.headers.etag).toBe('"1"');
+    });
+
+    it('accepts empty content, 65,536 characters of content and a 120-character name', async () => {
+      const token = await newToken();
+      expect((await create(token, 'Empty', '')).content).toBe('');
+      expect((await create(token, 'Largest', 'c'.repeat(65_536))).content).toHaveLength(65_536);
+      expect((await create(token, ` ${'n'.repeat(120)} `)).name).toBe('n'.repeat(120));
+      // 60 emoji are 120 UTF-16 code units, which is how the contract counts.
+      expect((await create(token, '😀'.repeat(60))).name).toBe('😀'.repeat(60));
+      expect((await create(token, 'Emoji content', '😀'.repeat(32_768))).content).toHaveLength(
+        65_536,
+      );
+    });
+
+    it.each([
+      ['name', { content: 'x' }],
+      ['name', { name: '', content: 'x' }],
+      ['name', { name: ' \t\n ', content: 'x' }],
+      ['name', { name: 'n'.repeat(121), content: 'x' }],
+      ['name', { name: '😀'.repeat(61), content: 'x' }],
+      ['name', { name: 42, content: 'x' }],
+      ['name', { name: null, content: 'x' }],
+      ['name', { name: 'nul\u0000inside', content: 'x' }],
+      ['content', { name: 'Valid' }],
+      ['content', { name: 'Valid', content: 'c'.repeat(65_537) }],
+      ['content', { name: 'Valid', content: '😀'.repeat(32_769) }],
+      ['content', { name: 'Valid', content: 7 }],
+      ['content', { name: 'Valid', content: null }],
+      ['content', { name: 'Valid', content: 'nul\u0000inside' }],
+      ['content', { name: 'Valid', content: 'unpaired \ud800 surrogate' }],
+      ['content', { name: 'Valid', content: 'unpaired \udc00 surrogate' }],
+      ['ownerId', { name: 'Valid', content: 'x', ownerId: randomUUID() }],
+      ['id', { name: 'Valid', content: 'x', id: randomUUID() }],
+      ['version', { name: 'Valid', content: 'x', version: 9 }],
+      ['createdAt', { name: 'Valid', content: 'x', createdAt: '2020-01-01T00:00:00.000Z' }],
+    ])('refuses a bad %s with a field error and creates nothing', async (field, body) => {
+      const token = await newToken();
+      expectFieldError(await http.post(TEMPLATES, { token, body }), field);
+      expect(await names(token)).toEqual([]);
+    });
+
+    it('answers 409 naming name for a taken name, ignoring case and surrounding blanks', async () => {
+      const token = await newToken();
+      await create(token, 'Welcome email');
+      const reply = await http.post(TEMPLATES, {
+        token,
+        body: { name: '  WELCOME Email ', content: 'other' },
+      });
+      expectProblem(reply, 409, 'conflict');
+      expect(reply.body.errors).toEqual([expect.objectContaining({ field: 'name' })]);
+      expect(await names(token)).toEqual(['Welcome email']);
+    });
+
+    it('creates one of concurrent templates with the same name; the index refuses the rest', async () => {
+      const token = await newToken();
+      await warmUpPool(token);
+      const replies = await Promise.all(
+        ['Race', 'RACE', 'race', ' Race ', 'rAcE'].map((name) =>
+          http.post(TEMPLATES, { token, body: { name, content: '' } }),
+        ),
+      );
+      expect(replies.map((reply) => reply.status).sort()).toEqual([201, 409, 409, 409, 409]);
+      for (const loser of replies.filter((reply) => reply.status === 409)) {
+        expectProblem(loser, 409, 'conflict');
+        expect(loser.body.errors).toEqual([expect.objectContaining({ field: 'name' })]);
+      }
+      expect(await names(token)).toHaveLength(1);
+    });
+
+    it('lets two users use the same name', async () => {
+      const [alice, bob] = [await newToken(), await newToken()];
+      await create(alice, 'Shared name');
+      expect((await create(bob, 'shared NAME')).version).toBe(1);
+    });
+
+    it('answers malformed JSON, a non-object body, a wrong media type and a huge body', async () => {
+      const token = await newToken();
+      expectProblem(
+        await http.post(TEMPLATES, { token, body: '{"name":' }),
+        400,
+        'malformed-request',
+      );
+      expectFieldError(await http.post(TEMPLATES, { token, body: '["name"]' }), 'body');
+      expectProblem(
+        await http.post(TEMPLATES, {
+          token,
+          body: 'name=a&content=b',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        }),
+        415,
+        'unsupported-media-type',
+      );
+      expectProblem(
+        await http.post(TEMPLATES, {
+          token,
+          body: 'hello',
+          headers: { 'content-type': 'text/plain' },
+        }),
+        415,
+        'unsupported-media-type',
+      );
+      expectProblem(
+        await http.post(TEMPLATES, {
+          token,
+          body: { name: 'Huge', content: 'x'.repeat(257 * 1024) },
+        }),
+        413,
+        'payload-too-large',
+      );
+      expect(await names(token)).toEqual([]);
+    });
+  });
+
+  describe('authentication', () => {
+    it('answers token-missing on every route without a bearer token', async () => {
+      const token = await newToken();
+      const { id } = await create(token, 'Mine');
+      const calls = [
+        http.post(TEMPLATES, { body: { name: 'x', content: 'y' } }),
+        http.get(TEMPLATES),
+        http.get(`${TEMPLATES}/${id}`),
+        http.patch(`${TEMPLATES}/${id}`, { body: { content: 'stolen' } }),
+        http.delete(`${TEMPLATES}/${id}`),
+      ];
+      for (const reply of await Promise.all(calls)) expectProblem(reply, 401, 'token-missing');
+      expect((await fetch(token, id)).body).toEqual(expect.objectContaining({ version: 1 }));
+    });
+
+    it('answers token-invalid for a garbage token', async () => {
+      expectProblem(await http.get(TEMPLATES, { token: 'not.a.jwt' }), 401, 'token-invalid');
+    });
+  });
+
+  describe('GET /templates', () => {
+    it("lists only the caller's own templates", async () => {
+      const [alice, bob] = [await newToken(), await newToken()];
+      await create(alice, 'Alice one');
+      await create(alice, 'Alice two');
+      await create(bob, 'Bob one');
+      expect((await names(alice)).sort()).toEqual(['Alice one', 'Alice two']);
+      expect(await names(bob)).toEqual(['Bob one']);
+    });
+
+    it('paginates with page, limit and meta; a page past the last is empty', async () => {
+      const token = await newToken();
+      for (let i = 1; i <= 5; i++) await create(token, `Page item ${i}`);
+
+      const first = await http.get(TEMPLATES, { token, query: { limit: '2' } });
+      expect(first.status).toBe(200);
+      expect(first.body.meta).toEqual({ page: 1, limit: 2, total: 5, totalPages: 3 });
+      const seen: string[] = [];
+      for (const page of ['1', '2', '3']) {
+        const reply = await http.get(TEMPLATES, { token, query: { page, limit: '2' } });
+        expect(reply.body.meta).toEqual({ page: Number(page), limit: 2, total: 5, totalPages: 3 });
+        seen.push(...reply.body.data.map((t: TemplateBody) => t.name));
+      }
+      expect(seen).toEqual([5, 4, 3, 2, 1].map((i) => `Page item ${i}`));
+
+      const past = await http.get(TEMPLATES, { token, query: { page: '4', limit: '2' } });
+      expect(past.status).toBe(200);
+      expect(past.body).toEqual({ data: [], meta: { page: 4, limit: 2, total: 5, totalPages: 3 } });
+
+      const defaults = await http.get(TEMPLATES, { token, query: { unknown: 'ignored' } });
+      expect(defaults.body.meta).toEqual({ page: 1, limit: 20, total: 5, totalPages: 1 });
+      expect(defaults.body.data).toHaveLength(5);
+      expect(Object.keys(defaults.body.data[0]).sort()).toEqual(
+        ['content', 'createdAt', 'id', 'name', 'updatedAt', 'version'].sort(),
+      );
+    });
+
+    it('answers an empty list for a user with no templates', async () => {
+      const reply = await http.get(TEMPLATES, { token: await newToken() });
+      expect(reply.body).toEqual({
+        data: [],
+        meta: { page: 1, limit: 20, total: 0, totalPages: 0 },
+      });
+    });
+
+    it.each([
+      ['limit', { limit: '0' }],
+      ['limit', { limit: '101' }],
+      ['limit', { limit: 'ten' }],
+      ['limit', { limit: '1.5' }],
+      ['page', { page: '0' }],
+      ['page', { page: '-1' }],
+      ['page', { page: 'abc' }],
+      ['q', { q: 'nul\u0000' }],
+      ['q', { q: 'q'.repeat(201) }],
+    ])('refuses a bad %s', async (field, query) => {
+      expectFieldError(await http.get(TEMPLATES, { token: await newToken(), query }), field);
+    });
+
+    it('accepts limit 1 and 100', async () => {
+      const token = await newToken();
+      for (const limit of ['1', '100']) {
+        const reply = await http.get(TEMPLATES, { token, query: { limit } });
+        expect(reply.status).toBe(200);
+        expect(reply.body.meta.limit).toBe(Number(limit));
+      }
+    });
+
+    it('searches names for a case-insensitive substring, with % _ and \\ taken literally', async () => {
+      const token = await newToken();
+      for (const name of ['100% pure', '100 pure', 'snake_case', 'snakeXcase', 'back\\slash']) {
+        await create(token, name);
+      }
+      const search = async (q: string) => (await names(token, { q, sort: 'name' })).sort();
+      expect(await search('%')).toEqual(['100% pure']);
+      expect(await search('0%')).toEqual(['100% pure']);
+      expect(await search('_')).toEqual(['snake_case']);
+      expect(await search('SNAKE_C')).toEqual(['snake_case']);
+      expect(await search('SnAkE')).toEqual(['snakeXcase', 'snake_case']);
+      expect(await search('\\')).toEqual(['back\\slash']);
+      expect(await search('pure')).toEqual(['100 pure', '100% pure']);
+      expect(await search('nothing like it')).toEqual([]);
+
+      const counted = await http.get(TEMPLATES, { token, query: { q: 'snake', limit: '1' } });
+      expect(counted.body.meta).toEqual({ page: 1, limit: 1, total: 2, totalPages: 2 });
+    });
+
+    it('never finds another user’s templates by search', async () => {
+      const [alice, bob] = [await newToken(), await newToken()];
+      await create(alice, 'Secret plan');
+      expect(await names(bob, { q: 'secret' })).toEqual([]);
+    });
+
+    it('sorts by each allowed value, newest first by default', async () => {
+      const token = await newToken();
+      const bravo = await create(token, 'bravo');
+      await create(token, 'alpha');
+      await create(token, 'Charlie');
+      const patched = await http.patch(`${TEMPLATES}/${bravo.id}`, {
+        token,
+        body: { content: 'touched last' },
+      });
+      expect(patched.status).toBe(200);
+
+      expect(await names(token)).toEqual(['Charlie', 'alpha', 'bravo']);
+      expect(await names(token, { sort: '-createdAt' })).toEqual(['Charlie', 'alpha', 'bravo']);
+      expect(await names(token, { sort: 'createdAt' })).toEqual(['bravo', 'alpha', 'Charlie']);
+      expect(await names(token, { sort: 'name' })).toEqual(['alpha', 'bravo', 'Charlie']);
+      expect(await names(token, { sort: '-name' })).toEqual(['Charlie', 'bravo', 'alpha']);
+      expect(await names(token, { sort: 'updatedAt' })).toEqual(['alpha', 'Charlie', 'bravo']);
+      expect(await names(token, { sort: '-updatedAt' })).toEqual(['bravo', 'Charlie', 'alpha']);
+    });
+
+    it.each(['title', 'NAME', '+name', 'name,createdAt', '--name', '', 'id', 'ownerId'])(
+      'refuses sort=%p',
+      async (sort) => {
+        expectFieldError(
+          await http.get(TEMPLATES, { token: await newToken(), query: { sort } }),
+          'sort',
+        );
+      },
+    );
+  });
+
+  describe('GET /templates/:id', () => {
+    it('answers the template with its ETag', async () => {
+      const token = await newToken();
+      const created = await create(token, 'Readable', 'body');
+      const reply = await fetch(token, created.id);
+      expect(reply.status).toBe(200);
+      expect(reply.body).toEqual(created);
+      expect(reply.headers.etag).toBe('"1"');
+    });
+
+    it('answers 400 for a malformed id and 404 for an unknown one', async () => {
+      const token = await newToken();
+      expectFieldError(await fetch(token, 'not-a-uuid'), 'id');
+      expectFieldError(await fetch(token, '123'), 'id');
+      expectProblem(await fetch(token, randomUUID()), 404, 'not-found');
+    });
+  });
+
+  describe('isolation between users', () => {
+    it("answers 404 for another user's template exactly as for a missing one, and changes nothing", async () => {
+      const [alice, bob] = [await newToken(), await newToken()];
+      const template = await create(alice, 'Private', 'only mine');
+      const foreign = `${TEMPLATES}/${template.id}`;
+      const missing = `${TEMPLATES}/${randomUUID()}`;
+
+      const pairs: [Reply, Reply][] = [
+        [await http.get(foreign, { token: bob }), await http.get(missing, { token: bob })],
+        [
+          await http.patch(foreign, { token: bob, body: { content: 'stolen' } }),
+          await http.patch(missing, { token: bob, body: { content: 'stolen' } }),
+        ],
+        [
+          await http.patch(foreign, {
+            token: bob,
+            body: { name: 'Renamed' },
+            headers: { 'if-match': '"1"' },
+          }),
+          await http.patch(missing, {
+            token: bob,
+            body: { name: 'Renamed' },
+            headers: { 'if-match': '"1"' },
+          }),
+        ],
+        [
+          await http.patch(foreign, {
+            token: bob,
+            body: { name: 'Renamed' },
+            headers: { 'if-match': '"99"' },
+          }),
+          await http.patch(missing, {
+            token: bob,
+            body: { name: 'Renamed' },
+            headers: { 'if-match': '"99"' },
+          }),
+        ],
+        [
+          await http.delete(foreign, { token: bob, headers: { 'if-match': '"99"' } }),
+          await http.delete(missing, { token: bob, headers: { 'if-match': '"99"' } }),
+        ],
+        [await http.delete(foreign, { token: bob }), await http.delete(missing, { token: bob })],
+      ];
+      for (const [fromForeign, fromMissing] of pairs) {
+        expectProblem(fromForeign, 404, 'not-found');
+        expect(sameness(fromForeign)).toEqual(sameness(fromMissing));
+        expect(fromForeign.headers.etag).toBeUndefined();
+      }
+
+      const after = await fetch(alice, template.id);
+      expect(after.status).toBe(200);
+      expect(after.body).toEqual(template);
+      expect(await names(bob)).toEqual([]);
+    });
+
+    it("goes away with its owner (ON DELETE CASCADE) and nobody else's does", async () => {
+      const alice = await signUp(http);
+      const bob = await signUp(http);
+      await create(alice.tokens.access_token, 'Doomed');
+      await create(bob.tokens.access_token, 'Survivor');
+      const dataSource = app.get(DataSource);
+      await dataSource.query(`DELETE FROM "users" WHERE "id" = $1`, [alice.user.id]);
+      const left = await dataSource.query(
+        `SELECT "owner_id" FROM "templates" WHERE "owner_id" IN ($1, $2)`,
+        [alice.user.id, bob.user.id],
+      );
+      expect(left).toEqual([{ owner_id: bob.user.id }]);
+    });
+  });
+
+  describe('PATCH /templates/:id', () => {
+    it('changes name and/or content, bumps the version by one and answers the new ETag', async () => {
+      const token = await newToken();
+      const created = await create(token, 'Draft', 'v1 text');
+
+      const renamed = await http.patch(`${TEMPLATES}/${created.id}`, {
+        token,
+        body: { name: '  Final  ' },
+      });
+      expect(renamed.status).toBe(200);
+      expect(renamed.headers.etag).toBe('"2"');
+      expect(renamed.body).toEqual({
+        ...created,
+        name: 'Final',
+        version: 2,
+        updatedAt: expect.stringMatching(ISO_UTC),
+      });
+      expect(Date.parse(renamed.body.updatedAt)).toBeGreaterThanOrEqual(
+        Date.parse(created.updatedAt),
+      );
+
+      const rewritten = await http.patch(`${TEMPLATES}/${created.id}`, {
+        token,
+        body: { content: '' },
+      });
+      expect(rewritten.body).toEqual(
+        expect.objectContaining({ name: 'Final', content: '', version: 3 }),
+      );
+      expect(rewritten.headers.etag).toBe('"3"');
+
+      const both = await http.patch(`${TEMPLATES}/${created.id}`, {
+        token,
+        body: { name: 'Both', content: 'both changed' },
+      });
+      expect(both.body).toEqual(
+        expect.objectContaining({ name: 'Both', content: 'both changed', version: 4 }),
+      );
+
+      const read = await fetch(token, created.id);
+      expect(read.body).toEqual(both.body);
+      expect(read.headers.etag).toBe('"4"');
+    });
+
+    it.each([
+      ['body', {}],
+      ['name', { name: null }],
+      ['name', { name: '   ' }],
+      ['name', { name: 'n'.repeat(121) }],
+      ['content', { content: null }],
+      ['content', { content: '\u0000' }],
+      ['name', { name: 'x\ud83d' }],
+      ['content', { content: 'c'.repeat(65_537) }],
+      ['ownerId', { content: 'x', ownerId: randomUUID() }],
+      ['version', { content: 'x', version: 7 }],
+      ['id', { content: 'x', id: randomUUID() }],
+    ])('refuses a bad %s and changes nothing', async (field, body) => {
+      const token = await newToken();
+      const created = await create(token, 'Stable', 'same');
+      expectFieldError(await http.patch(`${TEMPLATES}/${created.id}`, { token, body }), field);
+      expect((await fetch(token, created.id)).body).toEqual(created);
+    });
+
+    it('answers a malformed id, a wrong media type and a huge body', async () => {
+      const token = await newToken();
+      const created = await create(token, 'Guarded');
+      expectFieldError(
+        await http.patch(`${TEMPLATES}/nope`, { token, body: { content: 'x' } }),
+        'id',
+      );
+      expectProblem(
+        await http.patch(`${TEMPLATES}/${created.id}`, {
+          token,
+          body: 'x',
+          headers: { 'content-type': 'text/plain' },
+        }),
+        415,
+        'unsupported-media-type',
+      );
+      expectProblem(
+        await http.patch(`${TEMPLATES}/${created.id}`, {
+          token,
+          body: { content: 'x'.repeat(300 * 1024) },
+        }),
+        413,
+        'payload-too-large',
+      );
+      expectProblem(
+        await http.patch(`${TEMPLATES}/${created.id}`, { token, body: '{"content":' }),
+        400,
+        'malformed-request',
+      );
+      expect((await fetch(token, created.id)).body).toEqual(created);
+    });
+
+    it('answers 409 naming name when renaming onto another template, ignoring case', async () => {
+      const token = await newToken();
+      await create(token, 'Taken');
+      const other = await create(token, 'Other');
+      const reply = await http.patch(`${TEMPLATES}/${other.id}`, {
+        token,
+        body: { name: 'TAKEN' },
+      });
+      expectProblem(reply, 409, 'conflict');
+      expect(reply.body.errors).toEqual([expect.objectContaining({ field: 'name' })]);
+      expect((await fetch(token, other.id)).body).toEqual(other);
+
+      const recased = await http.patch(`${TEMPLATES}/${other.id}`, {
+        token,
+        body: { name: 'OTHER' },
+      });
+      expect(recased.status).toBe(200);
+      expect(recased.body.name).toBe('OTHER');
+    });
+
+    it('answers 404 for an unknown template', async () => {
+      const reply = await http.patch(`${TEMPLATES}/${randomUUID()}`, {
+        token: await newToken(),
+        body: { content: 'x' },
+      });
+      expectProblem(reply, 404, 'not-found');
+    });
+  });
+
+  describe('If-Match', () => {
+    async function template(token: string, name: string): Promise<TemplateBody> {
+      const created = await create(token, name, 'original');
+      // Bring it to version 2, so that "1" is a stale ETag.
+      const reply = await http.patch(`${TEMPLATES}/${created.id}`, {
+        token,
+        body: { content: 'second' },
+      });
+      expect(reply.headers.etag).toBe('"2"');
+      return reply.body as TemplateBody;
+    }
+
+    const patchWith = (token: string, id: string, ifMatch: string, content = 'changed') =>
+      http.patch(`${TEMPLATES}/${id}`, {
+        token,
+        body: { content },
+        headers: { 'if-match': ifMatch },
+      });
+
+    it.each(['"2"', '*', '"7", "2"', ' "1" ,, "2" ', 'W/"1", "2"'])(
+      'applies a PATCH with If-Match %s',
+      async (ifMatch) => {
+        const token = await newToken();
+        const current = await template(token, 'Matching');
+        const reply = await patchWith(token, current.id, ifMatch);
+        expect(reply.status).toBe(200);
+        expect(reply.body).toEqual(expect.objectContaining({ content: 'changed', version: 3 }));
+        expect(reply.headers.etag).toBe('"3"');
+      },
+    );
+
+    it.each(['"1"', '"3"', 'W/"2"', '"02"', '"v2"', '"1", "3"', '""', '"99999999999"', ''])(
+      'answers 412 to a PATCH with If-Match %p and changes nothing',
+      async (ifMatch) => {
+        const token = await newToken();
+        const current = await template(token, 'Stale');
+        const reply = await patchWith(token, current.id, ifMatch);
+        expectProblem(reply, 412, 'precondition-failed');
+        expect(reply.headers.etag).toBeUndefined();
+        expect((await fetch(token, current.id)).body).toEqual(current);
+      },
+    );
+
+    it.each(['2', '"2', '2"', '*, "2"', 'W/2', '"2" "3"', "'2'", 'w/"2"'])(
+      'answers 400 to a malformed If-Match %p and changes nothing',
+      async (ifMatch) => {
+        const token = await newToken();
+        const current = await template(token, 'Malformed');
+        expectFieldError(await patchWith(token, current.id, ifMatch), 'If-Match');
+        expectFieldError(
+          await http.delete(`${TEMPLATES}/${current.id}`, {
+            token,
+            headers: { 'if-match': ifMatch },
+          }),
+          'If-Match',
+        );
+        expect((await fetch(token, current.id)).body).toEqual(current);
+      },
+    );
+
+    it('checks ownership before the precondition: a missing template is 404, never 412', async () => {
+      const token = await newToken();
+      expectProblem(await patchWith(token, randomUUID(), '"1"'), 404, 'not-found');
+      expectProblem(await patchWith(token, randomUUID(), '*'), 404, 'not-found');
+      expectProblem(
+        await http.delete(`${TEMPLATES}/${randomUUID()}`, {
+          token,
+          headers: { 'if-match': '"1"' },
+        }),
+        404,
+        'not-found',
+      );
+    });
+
+    it('lets exactly one of concurrent PATCHes holding the same ETag win', async () => {
+      const token = await newToken();
+      const created = await create(token, 'Contended', 'original');
+      await warmUpPool(token);
+      const replies = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => patchWith(token, created.id, '"1"', `writer ${i}`)),
+      );
+      const statuses = replies.map((reply) => reply.status).sort();
+      expect(statuses).toEqual([200, ...Array<number>(9).fill(412)]);
+      for (const loser of replies.filter((reply) => reply.status === 412)) {
+        expectProblem(loser, 412, 'precondition-failed');
+      }
+
+      const winner = replies.find((reply) => reply.status === 200)!;
+      const read = await fetch(token, created.id);
+      expect(read.body.version).toBe(2);
+      expect(read.body.content).toBe(winner.body.content);
+      expect(read.headers.etag).toBe('"2"');
+    });
+
+    it('applies every one of concurrent unconditional PATCHes, one version each', async () => {
+      const token = await newToken();
+      const created = await create(token, 'Unconditional');
+      await warmUpPool(token);
+      const replies = await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          http.patch(`${TEMPLATES}/${created.id}`, { token, body: { content: `w${i}` } }),
+        ),
+      );
+      expect(replies.map((reply) => reply.status)).toEqual([200, 200, 200, 200, 200]);
+      expect(replies.map((reply) => reply.body.version).sort()).toEqual([2, 3, 4, 5, 6]);
+      expect((await fetch(token, created.id)).body.version).toBe(6);
+    });
+  });
+
+  describe('DELETE /templates/:id', () => {
+    it('deletes: 204, then 404 for a read and for a second delete', async () => {
+      const token = await newToken();
+      const created = await create(token, 'Short-lived');
+      const reply = await http.delete(`${TEMPLATES}/${created.id}`, { token });
+      expect(reply.status).toBe(204);
+      expect(reply.body).toBe('');
+      expectProblem(await fetch(token, created.id), 404, 'not-found');
+      expectProblem(await http.delete(`${TEMPLATES}/${created.id}`, { token }), 404, 'not-found');
+      expect(await names(token)).toEqual([]);
+    });
+
+    it('honours If-Match: a stale or weak ETag is 412 and keeps it; the current one deletes', async () => {
+      const token = await newToken();
+      const created = await create(token, 'Guarded delete');
+      for (const ifMatch of ['"2"', 'W/"1"']) {
+        expectProblem(
+          await http.delete(`${TEMPLATES}/${created.id}`, {
+            token,
+            headers: { 'if-match': ifMatch },
+          }),
+          412,
+          'precondition-failed',
+        );
+      }
+      expect((await fetch(token, created.id)).body).toEqual(created);
+      const reply = await http.delete(`${TEMPLATES}/${created.id}`, {
+        token,
+        headers: { 'if-match': '"1"' },
+      });
+      expect(reply.status).toBe(204);
+      expectProblem(await fetch(token, created.id), 404, 'not-found');
+    });
+
+    it('deletes with If-Match: *', async () => {
+      const token = await newToken();
+      const created = await create(token, 'Any version');
+      const reply = await http.delete(`${TEMPLATES}/${created.id}`, {
+        token,
+        headers: { 'if-match': '*' },
+      });
+      expect(reply.status).toBe(204);
+    });
+
+    it('lets exactly one of concurrent DELETEs holding the same ETag win', async () => {
+      const token = await newToken();
+      const created = await create(token, 'Deleted once');
+      await warmUpPool(token);
+      const replies = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          http.delete(`${TEMPLATES}/${created.id}`, { token, headers: { 'if-match': '"1"' } }),
+        ),
+      );
+      // The losers find the template gone, and a missing template is 404.
+      expect(replies.map((reply) => reply.status).sort()).toEqual([204, 404, 404, 404, 404]);
+    });
+
+    it('answers 400 for a malformed id', async () => {
+      expectFieldError(
+        await http.delete(`${TEMPLATES}/not-a-uuid`, { token: await newToken() }),
+        'id',
+      );
+    });
+  });
+});
