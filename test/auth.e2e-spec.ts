@@ -105,6 +105,19 @@ describe('Auth (e2e)', () => {
         },
       ],
       [
+        'name',
+        { email: 'v1@example.com', username: 'valid_one', password: 'long pw!', name: 'a\u0000b' },
+      ],
+      [
+        'name',
+        {
+          email: 'v1@example.com',
+          username: 'valid_one',
+          password: 'long pw!',
+          name: '😀'.repeat(51),
+        },
+      ],
+      [
         'role',
         {
           email: 'v1@example.com',
@@ -249,6 +262,21 @@ describe('Auth (e2e)', () => {
       expectProblem(unknown, 401, 'invalid-credentials');
       expect(wrong.body.detail).toBe(unknown.body.detail);
       expect(wrong.headers['www-authenticate']).toBe('Bearer');
+    });
+
+    it('refuses text PostgreSQL cannot hold with a field error, not a 500', async () => {
+      expectFieldError(
+        await http.post(`${AUTH}/login`, {
+          body: { email: 'a\u0000@example.com', password: 'whatever1' },
+        }),
+        'email',
+      );
+      expectFieldError(
+        await http.post(`${AUTH}/login`, {
+          body: { username: 'nul\u0000', password: 'whatever1' },
+        }),
+        'username',
+      );
     });
 
     it('needs exactly one of email and username', async () => {

@@ -25,20 +25,17 @@ import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Problem } from '../common/errors/problem.js';
 import { uuidParam } from '../common/http/uuid.pipe.js';
 import { Paginated, PaginatedDto } from '../common/pagination/paginated.js';
-import { ApiProblems, AUTH_PROBLEMS } from '../common/swagger/api-problems.decorator.js';
+import {
+  ApiProblems,
+  AUTH_PROBLEMS,
+  BODY_PROBLEMS,
+} from '../common/swagger/api-problems.decorator.js';
 import { CreateTemplateDto } from './dto/create-template.dto.js';
 import { ListTemplatesQueryDto } from './dto/list-templates-query.dto.js';
 import { TemplateDto } from './dto/template.dto.js';
 import { UpdateTemplateDto } from './dto/update-template.dto.js';
 import { TemplateHeadersInterceptor } from './template-headers.interceptor.js';
 import { TemplatesService } from './templates.service.js';
-
-const BODY_PROBLEMS = [
-  Problem.ValidationFailed,
-  Problem.MalformedRequest,
-  Problem.PayloadTooLarge,
-  Problem.UnsupportedMediaType,
-];
 
 const ETAG_HEADER = {
   description: 'The strong validator of this version of the template, such as `"3"`',

@@ -1,5 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptional, IsString } from 'class-validator';
+import { StorableText } from '../../common/validation/storable-text.decorator.js';
+import { TextLength } from '../../common/validation/text-length.decorator.js';
 import { ExistingPassword } from '../../common/validation/password.decorator.js';
 
 export class LoginDto {
@@ -9,13 +11,15 @@ export class LoginDto {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(254)
+  @TextLength(1, 254)
+  @StorableText()
   email?: string;
 
   @ApiPropertyOptional({ example: 'ada_l', description: 'Exactly one of email and username' })
   @IsOptional()
   @IsString()
-  @MaxLength(254)
+  @TextLength(1, 254)
+  @StorableText()
   username?: string;
 
   @ExistingPassword()

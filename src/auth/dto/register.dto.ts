@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsEmail, IsOptional, IsString, Matches } from 'class-validator';
+import { StorableText } from '../../common/validation/storable-text.decorator.js';
+import { TextLength } from '../../common/validation/text-length.decorator.js';
 import { NewPassword } from '../../common/validation/password.decorator.js';
 import { TrimLowerCase } from '../../common/validation/transforms.js';
 
@@ -10,7 +12,7 @@ export class RegisterDto {
   @ApiProperty({ example: 'ada@example.com', maxLength: 254, description: 'Stored lower-case' })
   @TrimLowerCase()
   @IsString()
-  @MaxLength(254)
+  @TextLength(1, 254)
   @IsEmail({}, { message: 'email must be a valid email address' })
   email: string;
 
@@ -25,6 +27,7 @@ export class RegisterDto {
   @ApiPropertyOptional({ example: 'Ada Lovelace', maxLength: 100, nullable: true })
   @IsOptional()
   @IsString()
-  @MaxLength(100)
+  @TextLength(0, 100)
+  @StorableText()
   name?: string | null;
 }

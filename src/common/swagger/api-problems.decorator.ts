@@ -84,3 +84,11 @@ export const AUTH_PROBLEMS = [
   Problem.TokenExpired,
   Problem.TokenRevoked,
 ];
+
+/** The answers every route that takes a JSON body can give. */
+export const BODY_PROBLEMS = [
+  Problem.ValidationFailed,
+  Problem.MalformedRequest,
+  Problem.PayloadTooLarge,
+  Problem.UnsupportedMediaType,
+];
