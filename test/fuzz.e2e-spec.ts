@@ -36,6 +36,11 @@ const ROUTES: Route[] = [
   { method: 'DELETE', path: '/api/v1/auth/sessions/:id' },
   { method: 'POST', path: '/api/v1/auth/introspect', fields: ['token'] },
   { method: 'GET', path: '/api/v1/users/me' },
+  { method: 'POST', path: '/api/v1/templates', fields: ['name', 'content'] },
+  { method: 'GET', path: '/api/v1/templates', query: ['page', 'limit', 'q', 'sort'] },
+  { method: 'GET', path: '/api/v1/templates/:id' },
+  { method: 'PATCH', path: '/api/v1/templates/:id', fields: ['name', 'content'] },
+  { method: 'DELETE', path: '/api/v1/templates/:id' },
 ];
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
@@ -76,12 +81,20 @@ describe('Random input never yields a 5xx (e2e, fast-check)', () => {
   let app: NestFastifyApplication;
   let http: Http;
   let user: TestUser;
+  /** A real id, so that random bodies and queries also reach existing rows. */
+  let templateId: string;
 
   beforeAll(async () => {
     app = await startApp();
     await resetDatabase(app);
     http = new Http(app);
     user = await registerUser(http);
+    const { access_token } = await login(http, user);
+    const created = await http.post('/api/v1/templates', {
+      token: access_token,
+      body: { name: 'fuzzed', content: 'text' },
+    });
+    templateId = created.body.id;
   });
 
   afterAll(async () => {
@@ -94,7 +107,10 @@ describe('Random input never yields a 5xx (e2e, fast-check)', () => {
       await fc.assert(
         fc.asyncProperty(
           bodyOf(route.fields),
-          fc.string({ unit: 'binary', maxLength: 60 }),
+          fc.oneof(
+            fc.string({ unit: 'binary', maxLength: 60 }),
+            fc.constant('').map(() => templateId),
+          ),
           queryOf(route.query),
           async (body, id, query) => {
             // A fresh session per run: a random logout must not starve the other runs.
