@@ -12,7 +12,11 @@ import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Public } from '../common/decorators/public.decorator.js';
 import { Problem } from '../common/errors/problem.js';
 import { uuidParam } from '../common/http/uuid.pipe.js';
-import { ApiProblems, AUTH_PROBLEMS } from '../common/swagger/api-problems.decorator.js';
+import {
+  ApiProblems,
+  AUTH_PROBLEMS,
+  BODY_PROBLEMS,
+} from '../common/swagger/api-problems.decorator.js';
 import { UserDto } from '../users/user.dto.js';
 import { AuthService } from './auth.service.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
@@ -25,13 +29,6 @@ import { RegisterDto } from './dto/register.dto.js';
 import { SessionDto } from './dto/session.dto.js';
 import { TokenResponseDto } from './dto/token-response.dto.js';
 import type { ClientInfo } from './sessions.service.js';
-
-const BODY_PROBLEMS = [
-  Problem.ValidationFailed,
-  Problem.MalformedRequest,
-  Problem.PayloadTooLarge,
-  Problem.UnsupportedMediaType,
-];
 
 @ApiTags('auth')
 @Controller('auth')

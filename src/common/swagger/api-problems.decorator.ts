@@ -84,3 +84,11 @@ export const AUTH_PROBLEMS = [
   Problem.TokenExpired,
   Problem.TokenRevoked,
 ];
+
+/** The answers every route with a JSON body can give before it looks at the fields. */
+export const BODY_PROBLEMS = [
+  Problem.ValidationFailed,
+  Problem.MalformedRequest,
+  Problem.PayloadTooLarge,
+  Problem.UnsupportedMediaType,
+];
