@@ -12,6 +12,7 @@ import { withDevelopmentSecret } from './config/development-secret.js';
 import { Environment, validateEnvironment } from './config/environment.js';
 import { dataSourceOptions } from './database/data-source.js';
 import { HealthModule } from './health/health.module.js';
+import { StartupAdminService } from './users/startup-admin.service.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -51,6 +52,8 @@ export class AppModule {
         // In this order: the roles guard reads the user the JWT guard authenticated.
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
+        // Here rather than in UsersModule: the CLI reuses UsersModule and must not run it.
+        StartupAdminService,
       ],
     };
   }
