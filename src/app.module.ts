@@ -5,6 +5,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module.js';
 import { JwtAuthGuard } from './auth/jwt-auth.guard.js';
+import { RolesGuard } from './auth/roles.guard.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
 import { AppValidationPipe } from './common/http/validation.pipe.js';
 import { withDevelopmentSecret } from './config/development-secret.js';
@@ -13,6 +14,7 @@ import { dataSourceOptions } from './database/data-source.js';
 import { HealthModule } from './health/health.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
+import { StartupAdminService } from './users/startup-admin.service.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -51,7 +53,11 @@ export class AppModule {
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_PIPE, useClass: AppValidationPipe },
+        // In this order: the roles guard reads the user the JWT guard authenticated.
         { provide: APP_GUARD, useClass: JwtAuthGuard },
+        { provide: APP_GUARD, useClass: RolesGuard },
+        // Here rather than in UsersModule: the CLI reuses UsersModule and must not run it.
+        StartupAdminService,
       ],
     };
   }

@@ -3,8 +3,13 @@ import { createApp } from './app.factory.js';
 import { Logger } from '@nestjs/common';
 import { createLogger, PinoNestLogger } from './common/logging/logger.js';
 import { EnvironmentError, validateEnvironment } from './config/environment.js';
-import { RunningDatabase, startEmbeddedPostgres } from './database/embedded-postgres.js';
-import { join } from 'node:path';
+import {
+  DataDirInUseError,
+  EMBEDDED_DATABASE,
+  embeddedDataDir,
+  RunningDatabase,
+  startEmbeddedPostgres,
+} from './database/embedded-postgres.js';
 
 async function bootstrap(): Promise<void> {
   const env = validateEnvironment(process.env);
@@ -14,8 +19,8 @@ async function bootstrap(): Promise<void> {
   let embedded: RunningDatabase | undefined;
   if (!env.DATABASE_URL) {
     embedded = await startEmbeddedPostgres({
-      dataDir: join(env.DATA_DIR, 'postgres'),
-      database: 'auth',
+      dataDir: embeddedDataDir(env.DATA_DIR),
+      database: EMBEDDED_DATABASE,
     });
     // The app reads DATABASE_URL from the environment, like any other setting.
     process.env.DATABASE_URL = embedded.url;
@@ -48,7 +53,13 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  const message = error instanceof EnvironmentError ? error.message : error;
+  const message =
+    error instanceof EnvironmentError
+      ? error.message
+      : error instanceof DataDirInUseError
+        ? `${error.message} Is the service already running? Stop it, or give this one another ` +
+          'DATA_DIR or a DATABASE_URL.'
+        : error;
   console.error(message);
   process.exit(1);
 });

@@ -7,8 +7,7 @@ import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { RetiredRefreshToken } from './retired-refresh-token.entity.js';
-import { RevocationService } from './revocation.service.js';
-import { RevokedAccessToken } from './revoked-access-token.entity.js';
+import { RevocationModule } from './revocation.module.js';
 import { Session } from './session.entity.js';
 import { SessionsService } from './sessions.service.js';
 import { WellKnownController } from './well-known.controller.js';
@@ -16,11 +15,11 @@ import { WellKnownController } from './well-known.controller.js';
 @Module({
   imports: [
     PassportModule,
-    TypeOrmModule.forFeature([Session, RetiredRefreshToken, RevokedAccessToken]),
+    TypeOrmModule.forFeature([Session, RetiredRefreshToken]),
+    RevocationModule,
     UsersModule,
   ],
   controllers: [AuthController, WellKnownController],
-  providers: [AuthService, AccessTokenService, SessionsService, RevocationService, JwtStrategy],
-  exports: [RevocationService],
+  providers: [AuthService, AccessTokenService, SessionsService, JwtStrategy],
 })
 export class AuthModule {}

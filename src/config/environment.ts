@@ -6,11 +6,16 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  Matches,
   Max,
+  MaxLength,
   Min,
   MinLength,
   validateSync,
 } from 'class-validator';
+import { HasUtf8ByteLength } from '../common/validation/password.decorator.js';
+import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES } from '../users/password.policy.js';
+import { USERNAME_PATTERN } from '../users/username.policy.js';
 
 export const JWT_ALGORITHMS = ['HS256', 'ES256', 'RS256', 'EdDSA'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
@@ -139,16 +144,22 @@ export class Environment {
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsEmail()
+  @MaxLength(254)
   ADMIN_EMAIL?: string;
 
+  // The start-up admin meets the rules of registration, so a bad one stops the start here.
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
+  @Matches(USERNAME_PATTERN, {
+    message: '$property must be 3 to 32 characters of A-Z, a-z, 0-9, _ . -',
+  })
   ADMIN_USERNAME?: string;
 
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
+  @HasUtf8ByteLength(PASSWORD_MIN_BYTES, PASSWORD_MAX_BYTES)
   ADMIN_PASSWORD?: string;
 }
 
@@ -175,6 +186,13 @@ function checkCombinations(env: Environment): string[] {
   const admin = [env.ADMIN_EMAIL, env.ADMIN_USERNAME, env.ADMIN_PASSWORD];
   if (admin.some(Boolean) && !admin.every(Boolean)) {
     problems.push('ADMIN_EMAIL, ADMIN_USERNAME and ADMIN_PASSWORD must be set together');
+  }
+  const password = env.ADMIN_PASSWORD?.toLowerCase();
+  if (
+    password &&
+    (password === env.ADMIN_EMAIL?.toLowerCase() || password === env.ADMIN_USERNAME?.toLowerCase())
+  ) {
+    problems.push('ADMIN_PASSWORD must not be the same as ADMIN_EMAIL or ADMIN_USERNAME');
   }
   return problems;
 }

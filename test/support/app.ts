@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { InjectOptions, Response } from 'light-my-request';
 import { DataSource } from 'typeorm';
 import { createApp, CreateAppOptions } from '../../src/app.factory.js';
+import { UsersService } from '../../src/users/users.service.js';
 
 /** Boots the real application (AppModule, global guard, pipe and filter) with env overrides. */
 export async function startApp(
@@ -146,5 +147,26 @@ export async function login(http: Http, user: Pick<TestUser, 'email' | 'password
 /** A registered and logged-in user. */
 export async function signUp(http: Http, overrides: Partial<TestUser> = {}) {
   const user = await registerUser(http, overrides);
+  return { user, tokens: await login(http, user) };
+}
+
+/** An admin made as the CLI makes one (registration never can); returns its credentials. */
+export async function createAdmin(app: NestFastifyApplication, overrides: Partial<TestUser> = {}) {
+  counter += 1;
+  const suffix = `${Date.now().toString(36)}${counter}`;
+  const admin = {
+    email: `admin${suffix}@example.com`,
+    username: `admin_${suffix}`,
+    password: 'an admin passphrase',
+    ...overrides,
+  };
+  const { user, created } = await app.get(UsersService).createAdmin(admin);
+  expect(created).toBe(true);
+  return { ...admin, id: user.id } satisfies TestUser;
+}
+
+/** A logged-in admin. */
+export async function signUpAdmin(app: NestFastifyApplication, http: Http) {
+  const user = await createAdmin(app);
   return { user, tokens: await login(http, user) };
 }

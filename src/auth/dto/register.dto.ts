@@ -4,9 +4,7 @@ import { StorableText } from '../../common/validation/storable-text.decorator.js
 import { TextLength } from '../../common/validation/text-length.decorator.js';
 import { NewPassword } from '../../common/validation/password.decorator.js';
 import { TrimLowerCase } from '../../common/validation/transforms.js';
-
-export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,32}$/;
-export const USERNAME_RULE = 'username must be 3 to 32 characters of A-Z, a-z, 0-9, _ . -';
+import { USERNAME_PATTERN, USERNAME_RULE } from '../../users/username.policy.js';
 
 export class RegisterDto {
   @ApiProperty({ example: 'ada@example.com', maxLength: 254, description: 'Stored lower-case' })
@@ -24,7 +22,7 @@ export class RegisterDto {
   @NewPassword()
   password: string;
 
-  @ApiPropertyOptional({ example: 'Ada Lovelace', maxLength: 100, nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'Ada Lovelace', maxLength: 100, nullable: true })
   @IsOptional()
   @IsString()
   @TextLength(0, 100)

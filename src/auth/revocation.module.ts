@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { RevocationService } from './revocation.service.js';
+import { RevokedAccessToken } from './revoked-access-token.entity.js';
+import { Session } from './session.entity.js';
+
+/**
+ * Revocation on its own, so that UsersModule can revoke a user's sessions (role change,
+ * deactivation) without importing AuthModule, which imports UsersModule.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([Session, RevokedAccessToken])],
+  providers: [RevocationService],
+  exports: [RevocationService],
+})
+export class RevocationModule {}

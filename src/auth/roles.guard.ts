@@ -1,0 +1,34 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { ROLES } from '../common/decorators/roles.decorator.js';
+import { AppException } from '../common/errors/app.exception.js';
+import { Problem } from '../common/errors/problem.js';
+import type { Role } from '../users/user.entity.js';
+import type { AuthenticatedUser } from './authenticated-user.js';
+
+/**
+ * The second global guard, after JwtAuthGuard: a route marked `@Roles(...)` needs one of
+ * those roles. It reads the role of the user row loaded for this request, not the token's
+ * `role` claim, so a demotion counts at once even for a token issued before it.
+ */
+@Injectable()
+export class RolesGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const roles = this.reflector.getAllAndOverride<`${Role}`[] | undefined>(ROLES, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (!roles?.length) return true;
+    const request = context
+      .switchToHttp()
+      .getRequest<FastifyRequest & { user?: AuthenticatedUser }>();
+    const role = request.user?.user.role;
+    if (role === undefined || !roles.includes(role)) {
+      throw new AppException(Problem.Forbidden, `This route needs the ${roles.join(' or ')} role.`);
+    }
+    return true;
+  }
+}

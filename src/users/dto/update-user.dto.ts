@@ -1,0 +1,29 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsEnum, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { Role } from '../user.entity.js';
+
+/** What an admin may change about any user. */
+export class UpdateUserDto {
+  @ApiPropertyOptional({
+    enum: Role,
+    example: Role.Admin,
+    description: 'A change revokes every session and access token of the user',
+  })
+  @ValidateIf((_dto, value) => value !== undefined)
+  @IsEnum(Role, { message: `role must be one of: ${Object.values(Role).join(', ')}` })
+  role?: Role;
+
+  @ApiPropertyOptional({
+    example: false,
+    description: 'false revokes every session and access token of the user',
+  })
+  @ValidateIf((_dto, value) => value !== undefined)
+  @IsBoolean()
+  isActive?: boolean;
+
+  @ApiPropertyOptional({ type: String, example: 'Ada Lovelace', maxLength: 100, nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  name?: string | null;
+}

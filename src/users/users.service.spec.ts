@@ -1,0 +1,434 @@
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { EntityManager, FindOperator, Repository } from 'typeorm';
+import { StrictMock, strictMock } from '../../test/support/strict-mock.js';
+import type { RevocationService } from '../auth/revocation.service.js';
+import { Problem } from '../common/errors/problem.js';
+import type { PasswordService } from './password.service.js';
+import { Role, User } from './user.entity.js';
+import { UsersService } from './users.service.js';
+
+function aUser(overrides: Partial<User> = {}): User {
+  return Object.assign(new User(), {
+    id: randomUUID(),
+    email: 'ada@example.com',
+    username: 'ada_l',
+    name: null,
+    role: Role.User,
+    isActive: true,
+    createdAt: new Date('2026-11-21T10:00:00.000Z'),
+    updatedAt: new Date('2026-11-21T10:00:00.000Z'),
+    ...overrides,
+  });
+}
+
+const anAdmin = (overrides: Partial<User> = {}) => aUser({ role: Role.Admin, ...overrides });
+
+const uniqueViolation = (constraint: string) =>
+  Object.assign(new Error('duplicate key'), { driverError: { code: '23505', constraint } });
+
+describe(UsersService.name, () => {
+  let sut: UsersService;
+  let users: StrictMock<Repository<User>>;
+  let manager: StrictMock<EntityManager>;
+  let passwords: StrictMock<PasswordService>;
+  let revocation: StrictMock<RevocationService>;
+
+  beforeEach(() => {
+    users = strictMock<Repository<User>>('Repository<User>');
+    manager = strictMock<EntityManager>('transaction EntityManager');
+    const outer = strictMock<EntityManager>('EntityManager');
+    outer.transaction.mockImplementation(((work: (m: EntityManager) => Promise<unknown>) =>
+      work(manager)) as any);
+    Object.assign(users, { manager: outer });
+    passwords = strictMock<PasswordService>('PasswordService');
+    revocation = strictMock<RevocationService>('RevocationService');
+    sut = new UsersService(users, passwords, revocation);
+  });
+
+  /** The rows lockForChange reads: the active admins, then the user itself. */
+  function givenLocked(user: User | null, activeAdmins: User[]) {
+    manager.find.mockResolvedValueOnce(activeAdmins.map(({ id }) => ({ id }) as User));
+    manager.findOne.mockResolvedValueOnce(user);
+  }
+
+  describe('welcomeMessage', () => {
+    it('tells an admin they have full access', () => {
+      expect(sut.welcomeMessage(anAdmin({ username: 'root_1' }))).toEqual({
+        message: 'Welcome, root_1! You have full access.',
+        role: Role.Admin,
+      });
+    });
+
+    it('tells anyone else they have limited access', () => {
+      expect(sut.welcomeMessage(aUser({ username: 'ada_l' }))).toEqual({
+        message: 'Welcome, ada_l! You have limited access.',
+        role: Role.User,
+      });
+    });
+  });
+
+  describe('updateProfile', () => {
+    it('needs at least one field', async () => {
+      await expect(sut.updateProfile(aUser(), {})).rejects.toMatchObject({
+        problem: Problem.ValidationFailed,
+        options: { errors: [expect.objectContaining({ field: 'body' })] },
+      });
+    });
+
+    it('writes only the given fields and answers the fresh row', async () => {
+      const user = aUser();
+      users.update.mockResolvedValueOnce({ affected: 1 } as any);
+      users.findOneBy.mockResolvedValueOnce({ ...user, username: 'ada_k' });
+
+      const result = await sut.updateProfile(user, { username: 'ada_k' });
+
+      expect(users.update).toHaveBeenCalledWith({ id: user.id }, { username: 'ada_k' });
+      expect(result.username).toBe('ada_k');
+    });
+
+    it('clears the name with null', async () => {
+      const user = aUser({ name: 'Ada' });
+      users.update.mockResolvedValueOnce({ affected: 1 } as any);
+      users.findOneBy.mockResolvedValueOnce({ ...user, name: null });
+
+      await sut.updateProfile(user, { name: null });
+
+      expect(users.update).toHaveBeenCalledWith({ id: user.id }, { name: null });
+    });
+
+    it('answers a taken username with a 409 naming the field', async () => {
+      users.update.mockRejectedValueOnce(uniqueViolation('UQ_users_username'));
+      await expect(sut.updateProfile(aUser(), { username: 'taken' })).rejects.toMatchObject({
+        problem: Problem.Conflict,
+        options: { errors: [expect.objectContaining({ field: 'username' })] },
+      });
+    });
+  });
+
+  describe('deleteAccount', () => {
+    function givenPasswordHash(user: User) {
+      const query = strictMock<any>('SelectQueryBuilder');
+      query.addSelect.mockReturnValue(query);
+      query.where.mockReturnValue(query);
+      query.getOne.mockResolvedValueOnce({ ...user, passwordHash: 'hash' });
+      users.createQueryBuilder.mockReturnValueOnce(query);
+    }
+
+    it('refuses a wrong password and deletes nothing', async () => {
+      const user = aUser();
+      givenPasswordHash(user);
+      passwords.verify.mockResolvedValueOnce(false);
+
+      await expect(sut.deleteAccount(user, 'wrong one')).rejects.toMatchObject({
+        problem: Problem.ValidationFailed,
+        options: { errors: [expect.objectContaining({ field: 'password' })] },
+      });
+      expect(passwords.verify).toHaveBeenCalledWith('wrong one', 'hash');
+    });
+
+    it('deletes the caller with the right password', async () => {
+      const user = aUser();
+      givenPasswordHash(user);
+      passwords.verify.mockResolvedValueOnce(true);
+      givenLocked(user, [anAdmin()]);
+      manager.delete.mockResolvedValueOnce({ affected: 1, raw: [] });
+
+      await sut.deleteAccount(user, 'right one');
+
+      expect(manager.delete).toHaveBeenCalledWith(User, { id: user.id });
+    });
+
+    it('refuses the last active admin, even with the right password', async () => {
+      const admin = anAdmin();
+      givenPasswordHash(admin);
+      passwords.verify.mockResolvedValueOnce(true);
+      givenLocked(admin, [admin]);
+
+      await expect(sut.deleteAccount(admin, 'right one')).rejects.toMatchObject({
+        problem: Problem.Conflict,
+      });
+    });
+  });
+
+  describe('list', () => {
+    it('pages newest first', async () => {
+      const user = aUser();
+      users.findAndCount.mockResolvedValueOnce([[user], 41]);
+
+      const page = await sut.list({ page: 3, limit: 20 });
+
+      expect(users.findAndCount).toHaveBeenCalledWith({
+        where: {},
+        order: { createdAt: 'DESC', id: 'DESC' },
+        skip: 40,
+        take: 20,
+      });
+      expect(page).toEqual({
+        data: [expect.objectContaining({ id: user.id })],
+        meta: { page: 3, limit: 20, total: 41, totalPages: 3 },
+      });
+    });
+
+    it('matches q in email or username, with % and _ taken literally', async () => {
+      users.findAndCount.mockResolvedValueOnce([[], 0]);
+
+      await sut.list({ page: 1, limit: 20, q: '50%_off' });
+
+      const [{ where }] = users.findAndCount.mock.calls[0] as [{ where: any[] }];
+      expect(where).toHaveLength(2);
+      const [byEmail, byUsername] = where as [
+        { email: FindOperator<string> },
+        { username: FindOperator<string> },
+      ];
+      for (const operator of [byEmail.email, byUsername.username]) {
+        expect(operator.type).toBe('ilike');
+        expect(operator.value).toBe('%50\\%\\_off%');
+      }
+    });
+  });
+
+  describe('get', () => {
+    it('answers 404 for an unknown id', async () => {
+      users.findOneBy.mockResolvedValueOnce(null);
+      await expect(sut.get(randomUUID())).rejects.toMatchObject({ problem: Problem.NotFound });
+    });
+  });
+
+  describe('update', () => {
+    it('needs at least one field', async () => {
+      await expect(sut.update(randomUUID(), {})).rejects.toMatchObject({
+        problem: Problem.ValidationFailed,
+      });
+    });
+
+    it('locks the active admins before the user, in id order', async () => {
+      const user = aUser();
+      givenLocked(user, []);
+      manager.save.mockImplementationOnce((entity: any) => Promise.resolve(entity));
+
+      await sut.update(user.id, { name: 'Ada' });
+
+      expect(manager.find).toHaveBeenCalledWith(User, {
+        select: { id: true },
+        where: { role: Role.Admin, isActive: true },
+        order: { id: 'ASC' },
+        lock: { mode: 'pessimistic_write' },
+      });
+      expect(manager.findOne).toHaveBeenCalledWith(User, {
+        where: { id: user.id },
+        lock: { mode: 'pessimistic_write' },
+      });
+      expect(manager.find.mock.invocationCallOrder[0]).toBeLessThan(
+        manager.findOne.mock.invocationCallOrder[0],
+      );
+    });
+
+    it('answers 404 for an unknown id', async () => {
+      givenLocked(null, []);
+      await expect(sut.update(randomUUID(), { name: 'x' })).rejects.toMatchObject({
+        problem: Problem.NotFound,
+      });
+    });
+
+    it('changes a name without revoking anything', async () => {
+      const user = aUser();
+      givenLocked(user, []);
+      manager.save.mockImplementationOnce((entity: any) => Promise.resolve(entity));
+
+      const result = await sut.update(user.id, { name: 'Ada L.' });
+
+      expect(result.name).toBe('Ada L.');
+      expect(revocation.revokeAllSessions).not.toHaveBeenCalled();
+    });
+
+    it.each([
+      ['a promotion', aUser(), { role: Role.Admin }],
+      ['a demotion', anAdmin(), { role: Role.User }],
+      ['a deactivation', aUser(), { isActive: false }],
+    ])(
+      'revokes every session of the user on %s, in the same transaction',
+      async (_, user, changes) => {
+        givenLocked(user, [anAdmin()]);
+        manager.save.mockImplementationOnce((entity: any) => Promise.resolve(entity));
+        revocation.revokeAllSessions.mockResolvedValueOnce(undefined);
+
+        await sut.update(user.id, changes);
+
+        expect(revocation.revokeAllSessions).toHaveBeenCalledWith(user.id, undefined, manager);
+      },
+    );
+
+    it.each([
+      ['the same role again', aUser(), { role: Role.User }],
+      ['a reactivation', aUser({ isActive: false }), { isActive: true }],
+    ])('revokes nothing on %s', async (_, user, changes) => {
+      givenLocked(user, []);
+      manager.save.mockImplementationOnce((entity: any) => Promise.resolve(entity));
+
+      await sut.update(user.id, changes);
+
+      expect(revocation.revokeAllSessions).not.toHaveBeenCalled();
+    });
+
+    it.each([
+      ['demoting', { role: Role.User }],
+      ['deactivating', { isActive: false }],
+      ['demoting and deactivating', { role: Role.User, isActive: false }],
+    ])('refuses %s the last active admin with a 409 and changes nothing', async (_, changes) => {
+      const admin = anAdmin();
+      givenLocked(admin, [admin]);
+
+      await expect(sut.update(admin.id, changes)).rejects.toMatchObject({
+        problem: Problem.Conflict,
+      });
+    });
+
+    it('lets an admin be demoted while another active admin remains', async () => {
+      const admin = anAdmin();
+      givenLocked(admin, [admin, anAdmin()]);
+      manager.save.mockImplementationOnce((entity: any) => Promise.resolve(entity));
+      revocation.revokeAllSessions.mockResolvedValueOnce(undefined);
+
+      const result = await sut.update(admin.id, { role: Role.User });
+
+      expect(result.role).toBe(Role.User);
+    });
+
+    it('lets the last admin change their name', async () => {
+      const admin = anAdmin();
+      givenLocked(admin, [admin]);
+      manager.save.mockImplementationOnce((entity: any) => Promise.resolve(entity));
+
+      await expect(sut.update(admin.id, { name: 'Root' })).resolves.toMatchObject({
+        role: Role.Admin,
+        name: 'Root',
+      });
+    });
+
+    it('lets an inactive admin be demoted, as it is not an active admin', async () => {
+      const admin = anAdmin({ isActive: false });
+      givenLocked(admin, []);
+      manager.save.mockImplementationOnce((entity: any) => Promise.resolve(entity));
+      revocation.revokeAllSessions.mockResolvedValueOnce(undefined);
+
+      await expect(sut.update(admin.id, { role: Role.User })).resolves.toMatchObject({
+        role: Role.User,
+      });
+    });
+  });
+
+  describe('remove', () => {
+    it('deletes a user', async () => {
+      const user = aUser();
+      givenLocked(user, [anAdmin()]);
+      manager.delete.mockResolvedValueOnce({ affected: 1, raw: [] });
+
+      await sut.remove(user.id);
+
+      expect(manager.delete).toHaveBeenCalledWith(User, { id: user.id });
+    });
+
+    it('answers 404 for an unknown id', async () => {
+      givenLocked(null, []);
+      await expect(sut.remove(randomUUID())).rejects.toMatchObject({ problem: Problem.NotFound });
+    });
+
+    it('refuses to delete the last active admin', async () => {
+      const admin = anAdmin();
+      givenLocked(admin, [admin]);
+      await expect(sut.remove(admin.id)).rejects.toMatchObject({ problem: Problem.Conflict });
+    });
+
+    it('deletes an admin while another active admin remains', async () => {
+      const admin = anAdmin();
+      givenLocked(admin, [anAdmin(), admin]);
+      manager.delete.mockResolvedValueOnce({ affected: 1, raw: [] });
+
+      await sut.remove(admin.id);
+
+      expect(manager.delete).toHaveBeenCalledWith(User, { id: admin.id });
+    });
+
+    it('deletes an inactive admin even when no other admin is active', async () => {
+      const admin = anAdmin({ isActive: false });
+      givenLocked(admin, []);
+      manager.delete.mockResolvedValueOnce({ affected: 1, raw: [] });
+
+      await sut.remove(admin.id);
+
+      expect(manager.delete).toHaveBeenCalledWith(User, { id: admin.id });
+    });
+  });
+
+  describe('createAdmin', () => {
+    const account = {
+      email: '  Root@Example.COM ',
+      username: 'root_1',
+      password: 'a long admin passphrase',
+    };
+
+    it('refuses an account that breaks the rules of registration, naming each field', async () => {
+      await expect(
+        sut.createAdmin({ email: 'nope', username: 'x', password: 'short' }),
+      ).rejects.toMatchObject({
+        problem: Problem.ValidationFailed,
+        options: {
+          errors: [
+            expect.objectContaining({ field: 'email' }),
+            expect.objectContaining({ field: 'username' }),
+            expect.objectContaining({ field: 'password' }),
+          ],
+        },
+      });
+    });
+
+    it('refuses a password equal to the username', async () => {
+      users.findOne.mockResolvedValueOnce(null);
+      await expect(
+        sut.createAdmin({
+          email: 'root@example.com',
+          username: 'Root_Admin',
+          password: 'root_admin',
+        }),
+      ).rejects.toMatchObject({
+        problem: Problem.ValidationFailed,
+        options: { errors: [expect.objectContaining({ field: 'password' })] },
+      });
+    });
+
+    it('creates an admin with the email lower-cased', async () => {
+      users.findOne.mockResolvedValueOnce(null);
+      passwords.hash.mockResolvedValueOnce('hash');
+      users.create.mockImplementationOnce(((fields: Partial<User>) => aUser(fields)) as any);
+      users.save.mockImplementationOnce((entity: any) => Promise.resolve(entity));
+
+      const { user, created } = await sut.createAdmin(account);
+
+      expect(created).toBe(true);
+      expect(user).toMatchObject({ email: 'root@example.com', username: 'root_1', role: 'admin' });
+      expect(users.create).toHaveBeenCalledWith(
+        expect.objectContaining({ role: Role.Admin, passwordHash: 'hash' }),
+      );
+    });
+
+    it('leaves an existing user with that email or username exactly as it is', async () => {
+      const existing = aUser({ email: 'root@example.com' });
+      users.findOne.mockResolvedValueOnce(existing);
+
+      const result = await sut.createAdmin(account);
+
+      expect(result).toEqual({ user: existing, created: false });
+    });
+
+    it('treats losing an insert race to another process as "already exists"', async () => {
+      const winner = anAdmin({ email: 'root@example.com', username: 'root_1' });
+      users.findOne.mockResolvedValueOnce(null).mockResolvedValueOnce(winner);
+      passwords.hash.mockResolvedValueOnce('hash');
+      users.create.mockImplementationOnce(((fields: Partial<User>) => aUser(fields)) as any);
+      users.save.mockRejectedValueOnce(uniqueViolation('UQ_users_email'));
+
+      await expect(sut.createAdmin(account)).resolves.toEqual({ user: winner, created: false });
+    });
+  });
+});
