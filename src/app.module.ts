@@ -11,6 +11,7 @@ import { AppValidationPipe } from './common/http/validation.pipe.js';
 import { withDevelopmentSecret } from './config/development-secret.js';
 import { Environment, validateEnvironment } from './config/environment.js';
 import { dataSourceOptions } from './database/data-source.js';
+import { openMigratedDataSource } from './database/migrate.js';
 import { HealthModule } from './health/health.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
@@ -37,11 +38,12 @@ export class AppModule {
               throw new Error('DATABASE_URL is not set and no embedded database was started');
             return {
               ...dataSourceOptions(url),
-              migrationsRun: true,
               retryAttempts: 5,
               retryDelay: 1000,
             };
           },
+          // Pending migrations run at start, under a lock shared with other instances.
+          dataSourceFactory: openMigratedDataSource,
         }),
         ScheduleModule.forRoot(),
         RateLimitModule,

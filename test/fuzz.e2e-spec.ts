@@ -66,8 +66,7 @@ const queryOf = (names: string[] = []) =>
   );
 
 function expectProblemOrSuccess(reply: Reply, context: string): void {
-  if (reply.status >= 500)
-    throw new Error(`${context} answered ${reply.status}: ${reply.raw.body}`);
+  if (reply.status >= 500) throw new Error(`${context} answered ${reply.status}: ${reply.text}`);
   if (reply.status >= 400) {
     expect(reply.headers['content-type']).toMatch(/^application\/problem\+json/);
     for (const member of ['type', 'title', 'status', 'detail', 'instance', 'requestId']) {

@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import {
-  expectProblem,
-  Http,
-  login,
-  registerUser,
-  resetDatabase,
-  startApp,
-} from './support/app.js';
+import { expectProblem, Http, login, registerUser } from './support/app.js';
+import pg from 'pg';
+import { MIGRATIONS } from '../src/database/data-source.js';
+import { createDatabaseOn, TestDatabase } from './support/database.js';
+import { buildOnce, Server, startServer } from './support/server.js';
 
 const ME = '/api/v1/users/me';
 
@@ -21,23 +17,38 @@ async function within(ms: number, check: () => Promise<boolean>): Promise<number
   return Date.now() - started;
 }
 
+// Two processes, as in production: nothing is shared but the database.
 describe('Two instances on one database (e2e)', () => {
-  let first: NestFastifyApplication;
-  let second: NestFastifyApplication;
+  let database: TestDatabase;
+  let first: Server;
+  let second: Server;
   let a: Http;
   let b: Http;
 
   beforeAll(async () => {
-    first = await startApp();
-    await resetDatabase(first);
-    second = await startApp();
-    a = new Http(first);
-    b = new Http(second);
-  });
+    buildOnce();
+    // An empty database, so that both instances start by migrating it at the same moment.
+    database = await createDatabaseOn(String(process.env.DATABASE_URL));
+    const env = { DATABASE_URL: database.url };
+    [first, second] = await Promise.all([startServer(env), startServer(env)]);
+    a = new Http(first.url);
+    b = new Http(second.url);
+  }, 60_000);
 
   afterAll(async () => {
-    await first.close();
-    await second.close();
+    await Promise.all([first?.stop(), second?.stop()]);
+    await database?.drop();
+  });
+
+  it('both start on an empty database, applying each migration once', async () => {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ name: string }>('SELECT name FROM migrations');
+      expect(rows.map((row) => row.name).sort()).toEqual(MIGRATIONS.map((m) => m.name).sort());
+    } finally {
+      await client.end();
+    }
   });
 
   it('a logout on one instance is refused by the other within one second', async () => {

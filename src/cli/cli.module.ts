@@ -3,6 +3,7 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Environment } from '../config/environment.js';
 import { dataSourceOptions } from '../database/data-source.js';
+import { openMigratedDataSource } from '../database/migrate.js';
 import { UsersModule } from '../users/users.module.js';
 import { cliEnvironment } from './cli-environment.js';
 
@@ -18,11 +19,11 @@ export class CliModule {
           inject: [ConfigService],
           useFactory: (config: ConfigService<Environment, true>) => ({
             ...dataSourceOptions(config.get('DATABASE_URL', { infer: true }) ?? ''),
-            // A first run on an empty database creates the schema, as the app would.
-            migrationsRun: true,
             // A command fails at once rather than retrying for half a minute.
             retryAttempts: 0,
           }),
+          // A first run on an empty database creates the schema, as the app would.
+          dataSourceFactory: openMigratedDataSource,
         }),
         UsersModule,
       ],

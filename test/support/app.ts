@@ -33,7 +33,8 @@ export interface Reply<T = any> {
   status: number;
   headers: Response['headers'];
   body: T;
-  raw: Response;
+  /** The body as sent. */
+  text: string;
 }
 
 export interface Call {
@@ -45,9 +46,12 @@ export interface Call {
   remoteAddress?: string;
 }
 
-/** A small client over Fastify's inject: no sockets, the full request pipeline. */
+/**
+ * A small client for the tests: over Fastify's inject (the full request pipeline, no sockets)
+ * when given an app, or over real HTTP when given a base URL (a server in another process).
+ */
 export class Http {
-  constructor(private readonly app: NestFastifyApplication) {}
+  constructor(private readonly target: NestFastifyApplication | string) {}
 
   get = (url: string, call: Call = {}) => this.request('GET', url, call);
   post = (url: string, call: Call = {}) => this.request('POST', url, call);
@@ -57,21 +61,60 @@ export class Http {
   async request(method: InjectOptions['method'], url: string, call: Call = {}): Promise<Reply> {
     const headers: Record<string, string> = { ...call.headers };
     if (call.token) headers.authorization = `Bearer ${call.token}`;
-    const options: InjectOptions = {
+    let payload: string | undefined;
+    if (call.body !== undefined) {
+      payload = typeof call.body === 'string' ? call.body : JSON.stringify(call.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const {
+      status,
+      headers: replyHeaders,
+      text,
+    } = typeof this.target === 'string'
+      ? await this.overHttp(this.target, String(method), url, headers, payload, call)
+      : await this.overInject(this.target, method, url, headers, payload, call);
+    const type = String(replyHeaders['content-type'] ?? '');
+    const body: unknown = type.includes('json') && text ? JSON.parse(text) : text;
+    return { status, headers: replyHeaders, body, text };
+  }
+
+  private async overInject(
+    app: NestFastifyApplication,
+    method: InjectOptions['method'],
+    url: string,
+    headers: Record<string, string>,
+    payload: string | undefined,
+    call: Call,
+  ) {
+    const raw = await app.inject({
       method,
       url,
       headers,
       query: call.query,
       remoteAddress: call.remoteAddress,
-    };
-    if (call.body !== undefined) {
-      options.payload = typeof call.body === 'string' ? call.body : JSON.stringify(call.body);
-      headers['content-type'] ??= 'application/json';
+      payload,
+    });
+    return { status: raw.statusCode, headers: raw.headers, text: raw.body };
+  }
+
+  private async overHttp(
+    base: string,
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    payload: string | undefined,
+    call: Call,
+  ) {
+    const target = new URL(url, base);
+    for (const [name, value] of Object.entries(call.query ?? {})) {
+      target.searchParams.set(name, value);
     }
-    const raw = await this.app.inject(options);
-    const type = String(raw.headers['content-type'] ?? '');
-    const body: unknown = type.includes('json') && raw.body ? raw.json() : raw.body;
-    return { status: raw.statusCode, headers: raw.headers, body, raw };
+    const response = await fetch(target, { method, headers, body: payload });
+    return {
+      status: response.status,
+      headers: Object.fromEntries(response.headers.entries()),
+      text: await response.text(),
+    };
   }
 }
 

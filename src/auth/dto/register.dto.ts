@@ -1,6 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, Matches } from 'class-validator';
-import { StorableText } from '../../common/validation/storable-text.decorator.js';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsEmail, IsString, Matches } from 'class-validator';
+import { DisplayName } from '../../common/validation/display-name.decorator.js';
 import { TextLength } from '../../common/validation/text-length.decorator.js';
 import { NewPassword } from '../../common/validation/password.decorator.js';
 import { TrimLowerCase } from '../../common/validation/transforms.js';
@@ -22,10 +22,6 @@ export class RegisterDto {
   @NewPassword()
   password: string;
 
-  @ApiPropertyOptional({ type: String, example: 'Ada Lovelace', maxLength: 100, nullable: true })
-  @IsOptional()
-  @IsString()
-  @TextLength(0, 100)
-  @StorableText()
+  @DisplayName()
   name?: string | null;
 }

@@ -1,19 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { IsString, Matches, ValidateIf } from 'class-validator';
+import { DisplayName } from '../../common/validation/display-name.decorator.js';
 import { USERNAME_PATTERN, USERNAME_RULE } from '../username.policy.js';
 
 /** What users may change about themselves; role and isActive are not here on purpose. */
 export class UpdateProfileDto {
-  @ApiPropertyOptional({
-    type: String,
-    example: 'Ada King',
-    maxLength: 100,
-    nullable: true,
-    description: 'null clears it',
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
+  @DisplayName('Ada King')
   name?: string | null;
 
   @ApiPropertyOptional({

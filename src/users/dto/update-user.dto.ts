@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsEnum, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { IsBoolean, IsEnum, ValidateIf } from 'class-validator';
+import { DisplayName } from '../../common/validation/display-name.decorator.js';
 import { Role } from '../user.entity.js';
 
 /** What an admin may change about any user. */
@@ -21,9 +22,6 @@ export class UpdateUserDto {
   @IsBoolean()
   isActive?: boolean;
 
-  @ApiPropertyOptional({ type: String, example: 'Ada Lovelace', maxLength: 100, nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
+  @DisplayName()
   name?: string | null;
 }
