@@ -170,11 +170,16 @@ describe('Users (e2e)', () => {
   });
 
   describe('DELETE /users/me', () => {
-    it('removes the user and their sessions; their tokens are refused from then on', async () => {
+    it('removes the user, their sessions and templates; their tokens are refused from then on', async () => {
       const admin = await signUpAdmin(app, http);
       const user = await registerUser(http);
       const a = await login(http, user);
       const b = await login(http, user);
+      const template = await http.post('/api/v1/templates', {
+        token: a.access_token,
+        body: { name: 'mine', content: 'gone with me' },
+      });
+      expect(template.status).toBe(201);
 
       const reply = await http.delete(ME, {
         token: a.access_token,
@@ -198,6 +203,10 @@ describe('Users (e2e)', () => {
         .get(DataSource)
         .query('SELECT id FROM sessions WHERE user_id = $1', [user.id]);
       expect(sessions).toEqual([]);
+      const templates: unknown[] = await app
+        .get(DataSource)
+        .query('SELECT id FROM templates WHERE owner_id = $1', [user.id]);
+      expect(templates).toEqual([]);
     });
 
     it('answers a wrong or missing password with a field error and keeps the account', async () => {
