@@ -1,31 +1,20 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, registerDecorator, ValidationOptions } from 'class-validator';
+import { IsString, ValidationOptions } from 'class-validator';
 import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES } from '../../users/password.policy.js';
+import { stringRule } from './string-rule.js';
 
 /** Byte length in UTF-8, which is what bcrypt reads (and truncates past 72). */
-export function HasUtf8ByteLength(
-  min: number,
-  max: number,
-  options?: ValidationOptions,
-): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'hasUtf8ByteLength',
-      target: target.constructor,
-      propertyName: String(propertyName),
-      options: {
-        message: `$property must be ${min} to ${max} bytes long in UTF-8`,
-        ...options,
-      },
-      validator: {
-        validate: (value: unknown) => {
-          if (typeof value !== 'string') return false;
-          const bytes = Buffer.byteLength(value, 'utf8');
-          return bytes >= min && bytes <= max;
-        },
-      },
-    });
+export function HasUtf8ByteLength(min: number, max: number, options?: ValidationOptions) {
+  return stringRule(
+    'hasUtf8ByteLength',
+    `$property must be ${min} to ${max} bytes long in UTF-8`,
+    (value) => {
+      const bytes = Buffer.byteLength(value, 'utf8');
+      return bytes >= min && bytes <= max;
+    },
+    options,
+  );
 }
 
 /** A new password: 8..72 bytes in UTF-8, never silently truncated. */

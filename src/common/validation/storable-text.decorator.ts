@@ -1,4 +1,5 @@
-import { registerDecorator, ValidationOptions } from 'class-validator';
+import { ValidationOptions } from 'class-validator';
+import { stringRule } from './string-rule.js';
 
 const UNPAIRED_SURROGATE = /\p{Cs}/u;
 
@@ -7,19 +8,11 @@ const UNPAIRED_SURROGATE = /\p{Cs}/u;
  * with a 500), and an unpaired surrogate has no UTF-8 form, so the driver would silently
  * store U+FFFD in its place.
  */
-export function StorableText(options?: ValidationOptions): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'storableText',
-      target: target.constructor,
-      propertyName: String(propertyName),
-      options: {
-        message: '$property must not contain NUL characters or unpaired surrogates',
-        ...options,
-      },
-      validator: {
-        validate: (value: unknown) =>
-          typeof value === 'string' && !value.includes('\u0000') && !UNPAIRED_SURROGATE.test(value),
-      },
-    });
+export function StorableText(options?: ValidationOptions) {
+  return stringRule(
+    'storableText',
+    '$property must not contain NUL characters or unpaired surrogates',
+    (value) => !value.includes('\u0000') && !UNPAIRED_SURROGATE.test(value),
+    options,
+  );
 }
