@@ -93,6 +93,38 @@ describe('Rate limits, in process (e2e)', () => {
   });
 });
 
+describe('Client IP for rate limits (e2e)', () => {
+  const forwarded = (http: Http, from: string) =>
+    http.post('/api/v1/auth/login', {
+      body: { email: 'proxied@example.com', password: 'wrong password' },
+      remoteAddress: '10.3.0.1',
+      headers: { 'x-forwarded-for': from },
+    });
+
+  it('is the socket address: X-Forwarded-For is ignored without TRUST_PROXY', async () => {
+    const app = await startApp({ ...LIMITS, TRUST_PROXY: 'false' });
+    try {
+      const http = new Http(app);
+      for (let i = 0; i < 10; i++) expect((await forwarded(http, `192.0.2.${i}`)).status).toBe(401);
+      expectProblem(await forwarded(http, '192.0.2.99'), 429, 'too-many-requests');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('is the forwarded address with TRUST_PROXY', async () => {
+    const app = await startApp({ ...LIMITS, TRUST_PROXY: 'true' });
+    try {
+      const http = new Http(app);
+      for (let i = 0; i < 10; i++) expect((await forwarded(http, '192.0.2.1')).status).toBe(401);
+      expectProblem(await forwarded(http, '192.0.2.1'), 429, 'too-many-requests');
+      expect((await forwarded(http, '192.0.2.2')).status).toBe(401);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('Rate limits switched off (e2e)', () => {
   it('RATE_LIMIT_ENABLED=false lets every attempt through', async () => {
     const app = await startApp({ ...LIMITS, RATE_LIMIT_ENABLED: 'false' });
