@@ -88,6 +88,10 @@ function setUpSwagger(app: NestFastifyApplication): void {
         'per-user templates. Errors are RFC 9457 problem documents.',
     )
     .setVersion('1')
+    .addTag('auth', 'Accounts, tokens and sessions')
+    .addTag('users', 'The caller, and user administration (admins)')
+    .addTag('templates', "The caller's own templates")
+    .addTag('service', 'Health')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
   const document = SwaggerModule.createDocument(app, config);
