@@ -5,6 +5,7 @@ import { createLogger, PinoNestLogger } from './common/logging/logger.js';
 import { EnvironmentError, validateEnvironment } from './config/environment.js';
 import {
   DataDirInUseError,
+  DataDirUnreachableError,
   EMBEDDED_DATABASE,
   embeddedDataDir,
   RunningDatabase,
@@ -54,7 +55,7 @@ async function bootstrap(): Promise<void> {
 
 bootstrap().catch((error: unknown) => {
   const message =
-    error instanceof EnvironmentError
+    error instanceof EnvironmentError || error instanceof DataDirUnreachableError
       ? error.message
       : error instanceof DataDirInUseError
         ? `${error.message} Is the service already running? Stop it, or give this one another ` +

@@ -33,6 +33,11 @@ export function embeddedDataDir(dataDir: string): string {
   return join(dataDir, 'postgres');
 }
 
+/** The embedded cluster cannot run here; the message says what to do instead. */
+export class DataDirUnreachableError extends Error {
+  override name = 'DataDirUnreachableError';
+}
+
 /** Another PostgreSQL, most likely the running app's, already serves this data directory. */
 export class DataDirInUseError extends Error {
   override name = 'DataDirInUseError';
@@ -99,12 +104,12 @@ export async function freePort(): Promise<number> {
  * PostgreSQL refuses to run as root, so as root the cluster runs as a `postgres` system user,
  * which must be able to walk every folder above the data directory.
  */
-async function assertReachableByPostgresUser(dataDir: string): Promise<void> {
+export async function assertReachableByPostgresUser(dataDir: string): Promise<void> {
   for (let folder = dirname(dataDir); ; folder = dirname(folder)) {
     if (existsSync(folder)) {
       const { mode } = await stat(folder);
       if ((mode & 0o001) === 0) {
-        throw new Error(
+        throw new DataDirUnreachableError(
           `The embedded PostgreSQL runs as the "postgres" user, which cannot enter ${folder} ` +
             `(mode ${(mode & 0o777).toString(8)}). Set DATA_DIR to a folder outside it, ` +
             'run as a non-root user, or set DATABASE_URL to use a PostgreSQL server.',
