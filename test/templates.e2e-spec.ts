@@ -256,6 +256,12 @@ describe('Templates (e2e)', () => {
       const past = await http.get(TEMPLATES, { token, query: { page: '4', limit: '2' } });
       expect(past.status).toBe(200);
       expect(past.body).toEqual({ data: [], meta: { page: 4, limit: 2, total: 5, totalPages: 3 } });
+      const farPast = await http.get(TEMPLATES, {
+        token,
+        query: { page: '2147483647', limit: '100' },
+      });
+      expect(farPast.status).toBe(200);
+      expect(farPast.body.data).toEqual([]);
 
       const defaults = await http.get(TEMPLATES, { token, query: { unknown: 'ignored' } });
       expect(defaults.body.meta).toEqual({ page: 1, limit: 20, total: 5, totalPages: 1 });
@@ -281,6 +287,7 @@ describe('Templates (e2e)', () => {
       ['page', { page: '0' }],
       ['page', { page: '-1' }],
       ['page', { page: 'abc' }],
+      ['page', { page: '1e30' }],
       ['q', { q: 'nul\u0000' }],
       ['q', { q: 'q'.repeat(201) }],
     ])('refuses a bad %s', async (field, query) => {

@@ -4,6 +4,7 @@ import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validato
 import { StorableText } from '../validation/storable-text.decorator.js';
 
 export const MAX_PAGE_SIZE = 100;
+export const MAX_PAGE = 2_147_483_647;
 
 /** `?page=` and `?limit=` as the contract defines them; extend it for list routes. */
 export class PageQueryDto {
@@ -12,7 +13,8 @@ export class PageQueryDto {
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  @Max(1_000_000)
+  // Far past any last page (which answers empty data), yet its offset stays a safe integer.
+  @Max(MAX_PAGE)
   page: number = 1;
 
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20, example: 20 })
