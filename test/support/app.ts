@@ -5,7 +5,12 @@ import { DataSource } from 'typeorm';
 import { createApp, CreateAppOptions } from '../../src/app.factory.js';
 import { UsersService } from '../../src/users/users.service.js';
 
-/** Boots the real application (AppModule, global guard, pipe and filter) with env overrides. */
+/**
+ * Boots the real application (AppModule, global guard, pipe and filter) with env overrides.
+ * Passport keeps one `jwt` strategy per process: the app started last serves bearer checks for
+ * every app in this process. Keep one app with bearer routes alive at a time; to test separate
+ * instances, run them as processes (test/support/server.ts).
+ */
 export async function startApp(
   env: Record<string, string> = {},
   options: CreateAppOptions = {},
