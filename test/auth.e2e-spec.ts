@@ -180,6 +180,19 @@ describe('Auth (e2e)', () => {
         400,
         'malformed-request',
       );
+      expectProblem(
+        await http.post(`${AUTH}/register`, { body: '{"__proto__":{"role":"admin"}}' }),
+        400,
+        'malformed-request',
+      );
+      expectProblem(
+        await http.post(`${AUTH}/register`, {
+          body: '',
+          headers: { 'content-type': 'application/json' },
+        }),
+        400,
+        'malformed-request',
+      );
       expectFieldError(await http.post(`${AUTH}/register`, { body: '[1,2]' }), 'body');
       expectFieldError(await http.post(`${AUTH}/register`, { body: '"text"' }), 'body');
       expectProblem(

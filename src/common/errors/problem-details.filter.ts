@@ -121,12 +121,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         detail: 'An unexpected error occurred.',
       };
     }
+    // Fastify's JSON parser reports every unreadable body (bad syntax, __proto__ keys, empty)
+    // with one of these codes.
     const code = (cause as { code?: unknown })?.code;
-    const malformed =
-      status === 400 &&
-      ((typeof code === 'string' && MALFORMED_BODY_CODES.has(code)) ||
-        cause instanceof SyntaxError ||
-        /JSON|prototype|constructor/i.test(message));
+    const malformed = status === 400 && typeof code === 'string' && MALFORMED_BODY_CODES.has(code);
     const problem = malformed
       ? Problem.MalformedRequest
       : (PROBLEM_BY_STATUS[status] ?? Problem.MalformedRequest);
