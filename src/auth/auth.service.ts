@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import { PasswordService } from '../users/password.service.js';
-import { assertPasswordAllowed } from '../users/password.policy.js';
 import { UserDto } from '../users/user.dto.js';
 import { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
@@ -42,18 +41,18 @@ export class AuthService {
     const user = await this.users.findWithPasswordHash(dto);
     const matches = await this.passwords.verify(dto.password, user?.passwordHash);
     if (!user || !matches || !user.isActive) throw invalidCredentials();
-    const { session, refreshToken } = await this.sessions.start(user.id, client);
-    return this.tokenResponse(user, session.id, refreshToken);
+    const { sessionId, refreshToken } = await this.sessions.start(user.id, client);
+    return this.tokenResponse(user, sessionId, refreshToken);
   }
 
   async refresh(presented: string, client: ClientInfo): Promise<TokenResponseDto> {
-    const { session, refreshToken } = await this.sessions.rotate(presented, client);
-    const user = await this.users.findById(session.userId);
+    const { sessionId, userId, refreshToken } = await this.sessions.rotate(presented, client);
+    const user = await this.users.findById(userId);
     if (!user?.isActive) {
-      await this.revocation.revokeSession(session.userId, session.id);
+      await this.revocation.revokeSession(userId, sessionId);
       throw new AppException(Problem.RefreshTokenInvalid, 'The refresh token is invalid.');
     }
-    return this.tokenResponse(user, session.id, refreshToken);
+    return this.tokenResponse(user, sessionId, refreshToken);
   }
 
   async logout({ token }: AuthenticatedUser, scope: LogoutScope): Promise<void> {
@@ -68,14 +67,8 @@ export class AuthService {
   }
 
   /** Changes the password and ends every other session; this one stays signed in. */
-  async changePassword({ user, token }: AuthenticatedUser, dto: ChangePasswordDto) {
-    const hash = await this.users.passwordHashOf(user.id);
-    if (!(await this.passwords.verify(dto.currentPassword, hash))) {
-      throw AppException.validation('currentPassword', 'currentPassword is wrong');
-    }
-    assertPasswordAllowed(dto.newPassword, user, 'newPassword');
-    await this.users.setPassword(user.id, dto.newPassword);
-    await this.revocation.revokeAllSessions(user.id, token.sid);
+  changePassword({ user, token }: AuthenticatedUser, dto: ChangePasswordDto): Promise<void> {
+    return this.users.changePassword(user, dto.currentPassword, dto.newPassword, token.sid);
   }
 
   async listSessions({ user, token }: AuthenticatedUser): Promise<SessionDto[]> {

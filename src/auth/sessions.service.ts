@@ -16,8 +16,10 @@ export interface ClientInfo {
   ip: string | null;
 }
 
-export interface SessionWithToken {
-  session: Session;
+/** A session as a token response needs it: whose it is, and its new refresh token. */
+export interface SessionGrant {
+  sessionId: string;
+  userId: string;
   refreshToken: string;
 }
 
@@ -37,11 +39,12 @@ export class SessionsService {
     this.refreshTtlMs = config.get('JWT_REFRESH_TTL', { infer: true }) * 1000;
   }
 
-  async start(userId: string, client: ClientInfo): Promise<SessionWithToken> {
+  async start(userId: string, client: ClientInfo): Promise<SessionGrant> {
     const refreshToken = generateRefreshToken();
     const now = new Date();
-    const session = await this.dataSource.getRepository(Session).save({
-      id: randomUUID(),
+    const sessionId = randomUUID();
+    await this.dataSource.getRepository(Session).insert({
+      id: sessionId,
       userId,
       refreshTokenHash: hashRefreshToken(refreshToken),
       userAgent: client.userAgent,
@@ -51,7 +54,7 @@ export class SessionsService {
       expiresAt: new Date(now.getTime() + this.refreshTtlMs),
       revokedAt: null,
     });
-    return { session, refreshToken };
+    return { sessionId, userId, refreshToken };
   }
 
   /**
@@ -59,12 +62,12 @@ export class SessionsService {
    * conditional UPDATE, so of concurrent exchanges of one token exactly one wins; presenting
    * a retired token again revokes the whole session.
    */
-  async rotate(presented: string, client: ClientInfo): Promise<SessionWithToken> {
+  async rotate(presented: string, client: ClientInfo): Promise<SessionGrant> {
     const presentedHash = hashRefreshToken(presented);
     const refreshToken = generateRefreshToken();
     const now = new Date();
 
-    const session = await this.dataSource.transaction(async (manager) => {
+    const rotated = await this.dataSource.transaction(async (manager) => {
       const result = await manager
         .createQueryBuilder()
         .update(Session)
@@ -76,21 +79,18 @@ export class SessionsService {
           ip: client.ip,
         })
         .where({ refreshTokenHash: presentedHash, revokedAt: IsNull(), expiresAt: MoreThan(now) })
-        .returning('*')
+        .returning('id, user_id')
         .execute();
-      const [row] = result.raw as Record<string, unknown>[];
+      const [row] = result.raw as { id: string; user_id: string }[];
       if (!row) return undefined;
       await manager.insert(RetiredRefreshToken, {
         tokenHash: presentedHash,
-        sessionId: row.id as string,
+        sessionId: row.id,
         retiredAt: now,
       });
-      return manager.create(Session, {
-        id: row.id as string,
-        userId: row.user_id as string,
-      });
+      return { sessionId: row.id, userId: row.user_id };
     });
-    if (session) return { session, refreshToken };
+    if (rotated) return { ...rotated, refreshToken };
 
     const retired = await this.dataSource
       .getRepository(RetiredRefreshToken)

@@ -106,15 +106,62 @@ describe(UsersService.name, () => {
     });
   });
 
-  describe('deleteAccount', () => {
-    function givenPasswordHash(user: User) {
-      const query = strictMock<any>('SelectQueryBuilder');
-      query.addSelect.mockReturnValue(query);
-      query.where.mockReturnValue(query);
-      query.getOne.mockResolvedValueOnce({ ...user, passwordHash: 'hash' });
-      users.createQueryBuilder.mockReturnValueOnce(query);
-    }
+  /** The stored hash that a password confirmation reads. */
+  function givenPasswordHash(user: User) {
+    const query = strictMock<any>('SelectQueryBuilder');
+    query.addSelect.mockReturnValue(query);
+    query.where.mockReturnValue(query);
+    query.getOne.mockResolvedValueOnce({ ...user, passwordHash: 'hash' });
+    users.createQueryBuilder.mockReturnValueOnce(query);
+  }
 
+  describe('changePassword', () => {
+    it('refuses a wrong current password, naming currentPassword, and changes nothing', async () => {
+      const user = aUser();
+      givenPasswordHash(user);
+      passwords.verify.mockResolvedValueOnce(false);
+
+      await expect(
+        sut.changePassword(user, 'wrong one', 'a brand new passphrase', randomUUID()),
+      ).rejects.toMatchObject({
+        problem: Problem.ValidationFailed,
+        options: { errors: [expect.objectContaining({ field: 'currentPassword' })] },
+      });
+    });
+
+    it('refuses a common new password, naming newPassword', async () => {
+      const user = aUser();
+      givenPasswordHash(user);
+      passwords.verify.mockResolvedValueOnce(true);
+
+      await expect(
+        sut.changePassword(user, 'right one', 'password1', randomUUID()),
+      ).rejects.toMatchObject({
+        options: { errors: [expect.objectContaining({ field: 'newPassword' })] },
+      });
+    });
+
+    it('stores the new hash and ends the other sessions in one transaction', async () => {
+      const user = aUser();
+      const keep = randomUUID();
+      givenPasswordHash(user);
+      passwords.verify.mockResolvedValueOnce(true);
+      passwords.hash.mockResolvedValueOnce('new hash');
+      manager.update.mockResolvedValueOnce({ affected: 1, raw: [], generatedMaps: [] });
+      revocation.revokeAllSessions.mockResolvedValueOnce(undefined);
+
+      await sut.changePassword(user, 'right one', 'a brand new passphrase', keep);
+
+      expect(manager.update).toHaveBeenCalledWith(
+        User,
+        { id: user.id },
+        { passwordHash: 'new hash' },
+      );
+      expect(revocation.revokeAllSessions).toHaveBeenCalledWith(user.id, keep, manager);
+    });
+  });
+
+  describe('deleteAccount', () => {
     it('refuses a wrong password and deletes nothing', async () => {
       const user = aUser();
       givenPasswordHash(user);

@@ -133,18 +133,18 @@ export class UsersService {
     return query.getOne();
   }
 
-  async passwordHashOf(id: string): Promise<string | undefined> {
-    const user = await this.users
-      .createQueryBuilder('user')
-      .addSelect('user.passwordHash')
-      .where('user.id = :id', { id })
-      .getOne();
-    return user?.passwordHash;
-  }
-
-  async setPassword(id: string, password: string): Promise<void> {
-    const passwordHash = await this.passwords.hash(password);
-    await this.users.update({ id }, { passwordHash });
+  /**
+   * Changes a user's password and ends every other session of theirs, in one transaction:
+   * a new password never leaves the old sessions alive.
+   */
+  async changePassword(user: User, current: string, next: string, keepSessionId: string) {
+    await this.assertPassword(user.id, current, 'currentPassword');
+    assertPasswordAllowed(next, user, 'newPassword');
+    const passwordHash = await this.passwords.hash(next);
+    await this.users.manager.transaction(async (manager) => {
+      await manager.update(User, { id: user.id }, { passwordHash });
+      await this.revocation.revokeAllSessions(user.id, keepSessionId, manager);
+    });
   }
 
   welcomeMessage(user: User): WelcomeMessageDto {
@@ -170,10 +170,7 @@ export class UsersService {
 
   /** The caller deletes their own account, confirming with their password. */
   async deleteAccount(user: User, password: string): Promise<void> {
-    const hash = await this.passwordHashOf(user.id);
-    if (!(await this.passwords.verify(password, hash))) {
-      throw AppException.validation('password', 'password is wrong');
-    }
+    await this.assertPassword(user.id, password, 'password');
     await this.remove(user.id);
   }
 
@@ -258,6 +255,18 @@ export class UsersService {
     if (!user) throw AppException.notFound('User');
     const otherActiveAdmins = activeAdmins.filter((admin) => admin.id !== id).length;
     return { user, otherActiveAdmins };
+  }
+
+  /** A field error unless `password` is the user's current one (a confirmation, not a login). */
+  private async assertPassword(userId: string, password: string, field: string): Promise<void> {
+    const user = await this.users
+      .createQueryBuilder('user')
+      .addSelect('user.passwordHash')
+      .where('user.id = :id', { id: userId })
+      .getOne();
+    if (!(await this.passwords.verify(password, user?.passwordHash))) {
+      throw AppException.validation(field, `${field} is wrong`);
+    }
   }
 
   private findByEmailOrUsername(account: { email: string; username: string }) {
