@@ -1,15 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { describe, expect, it } from '@jest/globals';
 import { SignJWT } from 'jose';
 import {
   expectFieldError,
   expectProblem,
-  Http,
   login,
   registerUser,
-  resetDatabase,
   signUp,
-  startApp,
+  useApp,
 } from './support/app.js';
 import { algorithm, decodePart, signWithAppKey } from './support/tokens.js';
 
@@ -17,18 +14,7 @@ const AUTH = '/api/v1/auth';
 const ME = '/api/v1/users/me';
 
 describe('Auth (e2e)', () => {
-  let app: NestFastifyApplication;
-  let http: Http;
-
-  beforeAll(async () => {
-    app = await startApp();
-    await resetDatabase(app);
-    http = new Http(app);
-  });
-
-  afterAll(async () => {
-    await app.close();
-  });
+  const { http } = useApp();
 
   describe('POST /auth/register', () => {
     it('creates a user with role user, email lower-cased, no password in the answer', async () => {

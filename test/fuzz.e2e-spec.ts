@@ -1,15 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import {
-  Http,
-  login,
-  createAdmin,
-  resetDatabase,
-  Reply,
-  startApp,
-  TestUser,
-} from './support/app.js';
+import { createAdmin, login, Reply, TestUser, useApp } from './support/app.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -84,28 +75,21 @@ function expectProblemOrSuccess(reply: Reply, context: string): void {
 }
 
 describe('Random input never yields a 5xx (e2e, fast-check)', () => {
-  let app: NestFastifyApplication;
-  let http: Http;
+  const suite = useApp();
+  const { http } = suite;
   let user: TestUser;
   /** A real id, so that random bodies and queries also reach existing rows. */
   let templateId: string;
 
   beforeAll(async () => {
-    app = await startApp();
-    await resetDatabase(app);
-    http = new Http(app);
     // An admin, so that the admin routes get past the roles guard to their validation.
-    user = await createAdmin(app);
+    user = await createAdmin(suite.app());
     const { access_token } = await login(http, user);
     const created = await http.post('/api/v1/templates', {
       token: access_token,
       body: { name: 'fuzzed', content: 'text' },
     });
     templateId = created.body.id;
-  });
-
-  afterAll(async () => {
-    await app.close();
   });
 
   it.each(ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))(

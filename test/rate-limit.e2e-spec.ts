@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
-import { expectProblem, Http, registerUser, resetDatabase, startApp } from './support/app.js';
+import { expectProblem, Http, registerUser, startApp, useApp, withApp } from './support/app.js';
 
 const LIMITS = { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_LOGIN: '10', RATE_LIMIT_AUTH: '30' };
 
@@ -13,18 +13,7 @@ function attempt(http: Http, email: string, ip = '10.0.0.1') {
 }
 
 describe('Rate limits, in process (e2e)', () => {
-  let app: NestFastifyApplication;
-  let http: Http;
-
-  beforeAll(async () => {
-    app = await startApp(LIMITS);
-    await resetDatabase(app);
-    http = new Http(app);
-  });
-
-  afterAll(async () => {
-    await app.close();
-  });
+  const { http } = useApp(LIMITS);
 
   it('allows 10 login attempts a minute for one IP and login name, then 429 with Retry-After', async () => {
     for (let i = 0; i < 10; i++) {
@@ -102,40 +91,28 @@ describe('Client IP for rate limits (e2e)', () => {
     });
 
   it('is the socket address: X-Forwarded-For is ignored without TRUST_PROXY', async () => {
-    const app = await startApp({ ...LIMITS, TRUST_PROXY: 'false' });
-    try {
-      const http = new Http(app);
+    await withApp({ ...LIMITS, TRUST_PROXY: 'false' }, async (http) => {
       for (let i = 0; i < 10; i++) expect((await forwarded(http, `192.0.2.${i}`)).status).toBe(401);
       expectProblem(await forwarded(http, '192.0.2.99'), 429, 'too-many-requests');
-    } finally {
-      await app.close();
-    }
+    });
   });
 
   it('is the forwarded address with TRUST_PROXY', async () => {
-    const app = await startApp({ ...LIMITS, TRUST_PROXY: 'true' });
-    try {
-      const http = new Http(app);
+    await withApp({ ...LIMITS, TRUST_PROXY: 'true' }, async (http) => {
       for (let i = 0; i < 10; i++) expect((await forwarded(http, '192.0.2.1')).status).toBe(401);
       expectProblem(await forwarded(http, '192.0.2.1'), 429, 'too-many-requests');
       expect((await forwarded(http, '192.0.2.2')).status).toBe(401);
-    } finally {
-      await app.close();
-    }
+    });
   });
 });
 
 describe('Rate limits switched off (e2e)', () => {
   it('RATE_LIMIT_ENABLED=false lets every attempt through', async () => {
-    const app = await startApp({ ...LIMITS, RATE_LIMIT_ENABLED: 'false' });
-    try {
-      const http = new Http(app);
+    await withApp({ ...LIMITS, RATE_LIMIT_ENABLED: 'false' }, async (http) => {
       for (let i = 0; i < 12; i++) {
         expect((await attempt(http, 'free@example.com', '10.1.0.1')).status).toBe(401);
       }
-    } finally {
-      await app.close();
-    }
+    });
   });
 });
 

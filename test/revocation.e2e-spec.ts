@@ -1,27 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { RevocationService } from '../src/auth/revocation.service.js';
-import { Http, login, registerUser, resetDatabase, startApp } from './support/app.js';
+import { login, registerUser, useApp } from './support/app.js';
 import { decodePart } from './support/tokens.js';
 
 describe('Revocation housekeeping (e2e)', () => {
-  let app: NestFastifyApplication;
-  let http: Http;
-
-  beforeAll(async () => {
-    app = await startApp();
-    await resetDatabase(app);
-    http = new Http(app);
-  });
-
-  afterAll(async () => {
-    await app.close();
-  });
+  const suite = useApp();
+  const { http } = suite;
 
   it('prunes expired blocklist entries and dead sessions, and keeps what still matters', async () => {
-    const db = app.get(DataSource);
+    const db = suite.app().get(DataSource);
     const user = await registerUser(http);
     const live = await login(http, user);
     const revokedToday = await login(http, user);
@@ -48,7 +37,7 @@ describe('Revocation housekeeping (e2e)', () => {
       [expiredJti, liveJti, user.id],
     );
 
-    await app.get(RevocationService).prune();
+    await suite.app().get(RevocationService).prune();
 
     const sessions: { id: string }[] = await db.query(
       'SELECT id FROM sessions WHERE user_id = $1',

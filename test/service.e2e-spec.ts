@@ -8,25 +8,15 @@ import {
   Http,
   login,
   registerUser,
-  resetDatabase,
   signUp,
   startApp,
+  useApp,
+  withApp,
 } from './support/app.js';
 import { algorithm } from './support/tokens.js';
 
 describe('Service (e2e)', () => {
-  let app: NestFastifyApplication;
-  let http: Http;
-
-  beforeAll(async () => {
-    app = await startApp();
-    await resetDatabase(app);
-    http = new Http(app);
-  });
-
-  afterAll(async () => {
-    await app.close();
-  });
+  const { http } = useApp();
 
   it('GET /api/v1/health answers ok with the database up', async () => {
     const reply = await http.get('/api/v1/health');
@@ -142,32 +132,32 @@ describe('Logs (e2e)', () => {
         done();
       },
     });
-    const app = await startApp({}, { logger: pino({ level: 'trace' }, sink) });
-    try {
-      const http = new Http(app);
-      const user = await registerUser(http, { password: 'a very secret passphrase' });
-      const tokens = await login(http, user);
-      await http.get('/api/v1/users/me', { token: tokens.access_token });
-      await http.get('/api/v1/users/me', { headers: { 'x-access-token': tokens.access_token } });
-      await http.post('/api/v1/auth/refresh', { body: { refresh_token: tokens.refresh_token } });
-      await http.post('/api/v1/auth/refresh', { body: { refresh_token: tokens.refresh_token } });
-      await http.post('/api/v1/auth/login', {
-        body: { email: user.email, password: 'a very secret wrong one' },
-      });
-      await http.get('/api/v1/users/me', { token: `${tokens.access_token}x` });
-      const log = lines.join('');
-      expect(log).toContain('request completed');
-      for (const secret of [
-        tokens.access_token,
-        tokens.access_token.split('.')[2],
-        tokens.refresh_token,
-        'a very secret',
-      ]) {
-        expect(log).not.toContain(secret);
-      }
-      expect(log).not.toMatch(/\$2[aby]\$/);
-    } finally {
-      await app.close();
-    }
+    await withApp(
+      {},
+      async (http) => {
+        const user = await registerUser(http, { password: 'a very secret passphrase' });
+        const tokens = await login(http, user);
+        await http.get('/api/v1/users/me', { token: tokens.access_token });
+        await http.get('/api/v1/users/me', { headers: { 'x-access-token': tokens.access_token } });
+        await http.post('/api/v1/auth/refresh', { body: { refresh_token: tokens.refresh_token } });
+        await http.post('/api/v1/auth/refresh', { body: { refresh_token: tokens.refresh_token } });
+        await http.post('/api/v1/auth/login', {
+          body: { email: user.email, password: 'a very secret wrong one' },
+        });
+        await http.get('/api/v1/users/me', { token: `${tokens.access_token}x` });
+        const log = lines.join('');
+        expect(log).toContain('request completed');
+        for (const secret of [
+          tokens.access_token,
+          tokens.access_token.split('.')[2],
+          tokens.refresh_token,
+          'a very secret',
+        ]) {
+          expect(log).not.toContain(secret);
+        }
+        expect(log).not.toMatch(/\$2[aby]\$/);
+      },
+      { logger: pino({ level: 'trace' }, sink) },
+    );
   });
 });

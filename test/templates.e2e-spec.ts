@@ -1,16 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import {
-  expectFieldError,
-  expectProblem,
-  Http,
-  Reply,
-  resetDatabase,
-  signUp,
-  startApp,
-} from './support/app.js';
+import { expectFieldError, expectProblem, Reply, signUp, useApp } from './support/app.js';
 
 const TEMPLATES = '/api/v1/templates';
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -25,18 +16,8 @@ interface TemplateBody {
 }
 
 describe('Templates (e2e)', () => {
-  let app: NestFastifyApplication;
-  let http: Http;
-
-  beforeAll(async () => {
-    app = await startApp();
-    await resetDatabase(app);
-    http = new Http(app);
-  });
-
-  afterAll(async () => {
-    await app.close();
-  });
+  const suite = useApp();
+  const { http } = suite;
 
   async function newToken(): Promise<string> {
     return (await signUp(http)).tokens.access_token;
@@ -437,7 +418,7 @@ describe('Templates (e2e)', () => {
       const bob = await signUp(http);
       await create(alice.tokens.access_token, 'Doomed');
       await create(bob.tokens.access_token, 'Survivor');
-      const dataSource = app.get(DataSource);
+      const dataSource = suite.app().get(DataSource);
       await dataSource.query(`DELETE FROM "users" WHERE "id" = $1`, [alice.user.id]);
       const left = await dataSource.query(
         `SELECT "owner_id" FROM "templates" WHERE "owner_id" IN ($1, $2)`,

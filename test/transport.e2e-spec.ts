@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { expectProblem, Http, startApp } from './support/app.js';
+import { expectProblem, Http, startApp, withApp } from './support/app.js';
 
 describe('Transport (e2e)', () => {
   let app: NestFastifyApplication;
@@ -65,14 +65,11 @@ describe('Transport (e2e)', () => {
 
 describe('CORS without CORS_ORIGINS (e2e)', () => {
   it('allows no cross-origin access', async () => {
-    const app = await startApp({ CORS_ORIGINS: '' });
-    try {
-      const reply = await new Http(app).get('/api/v1/health', {
+    await withApp({ CORS_ORIGINS: '' }, async (http) => {
+      const reply = await http.get('/api/v1/health', {
         headers: { origin: 'https://app.example.com' },
       });
       expect(reply.headers['access-control-allow-origin']).toBeUndefined();
-    } finally {
-      await app.close();
-    }
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { expect } from '@jest/globals';
+import { afterAll, beforeAll, expect } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { InjectOptions, Response } from 'light-my-request';
 import { DataSource } from 'typeorm';
@@ -24,6 +24,46 @@ export async function startApp(
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
+  }
+}
+
+export interface AppSuite {
+  /** A client of the suite's app, usable once the suite's beforeAll has run. */
+  http: Http;
+  app(): NestFastifyApplication;
+}
+
+/**
+ * Boots one app for the enclosing describe block, on emptied tables, and closes it after the
+ * block's tests. Hooks the caller registers afterwards run after the app is up.
+ */
+export function useApp(env: Record<string, string> = {}): AppSuite {
+  let started: NestFastifyApplication | undefined;
+  beforeAll(async () => {
+    started = await startApp(env);
+    await resetDatabase(started);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  const app = () => {
+    if (!started) throw new Error('The app starts in beforeAll; use it inside a hook or test.');
+    return started;
+  };
+  return { app, http: new Http(app) };
+}
+
+/** Runs `work` against an app of its own (for settings one test needs), then closes it. */
+export async function withApp<T>(
+  env: Record<string, string>,
+  work: (http: Http, app: NestFastifyApplication) => Promise<T>,
+  options: CreateAppOptions = {},
+): Promise<T> {
+  const app = await startApp(env, options);
+  try {
+    return await work(new Http(app), app);
+  } finally {
+    await app.close();
   }
 }
 
@@ -56,7 +96,9 @@ export interface Call {
  * when given an app, or over real HTTP when given a base URL (a server in another process).
  */
 export class Http {
-  constructor(private readonly target: NestFastifyApplication | string) {}
+  constructor(
+    private readonly target: NestFastifyApplication | string | (() => NestFastifyApplication),
+  ) {}
 
   get = (url: string, call: Call = {}) => this.request('GET', url, call);
   post = (url: string, call: Call = {}) => this.request('POST', url, call);
@@ -71,13 +113,14 @@ export class Http {
       payload = typeof call.body === 'string' ? call.body : JSON.stringify(call.body);
       headers['content-type'] ??= 'application/json';
     }
+    const target = typeof this.target === 'function' ? this.target() : this.target;
     const {
       status,
       headers: replyHeaders,
       text,
-    } = typeof this.target === 'string'
-      ? await this.overHttp(this.target, String(method), url, headers, payload, call)
-      : await this.overInject(this.target, method, url, headers, payload, call);
+    } = typeof target === 'string'
+      ? await this.overHttp(target, String(method), url, headers, payload, call)
+      : await this.overInject(target, method, url, headers, payload, call);
     const type = String(replyHeaders['content-type'] ?? '');
     const body: unknown = type.includes('json') && text ? JSON.parse(text) : text;
     return { status, headers: replyHeaders, body, text };
