@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { SignJWT } from 'jose';
 import {
+  expectBodyRefusals,
   expectFieldError,
   expectProblem,
   login,
@@ -161,16 +162,7 @@ describe('Auth (e2e)', () => {
     });
 
     it('answers malformed JSON, a non-object body, a wrong media type and a huge body', async () => {
-      expectProblem(
-        await http.post(`${AUTH}/register`, { body: '{"email":', headers: {} }),
-        400,
-        'malformed-request',
-      );
-      expectProblem(
-        await http.post(`${AUTH}/register`, { body: '{"__proto__":{"role":"admin"}}' }),
-        400,
-        'malformed-request',
-      );
+      await expectBodyRefusals(http, 'POST', `${AUTH}/register`);
       expectProblem(
         await http.post(`${AUTH}/register`, {
           body: '',
@@ -179,31 +171,7 @@ describe('Auth (e2e)', () => {
         400,
         'malformed-request',
       );
-      expectFieldError(await http.post(`${AUTH}/register`, { body: '[1,2]' }), 'body');
       expectFieldError(await http.post(`${AUTH}/register`, { body: '"text"' }), 'body');
-      expectProblem(
-        await http.post(`${AUTH}/register`, {
-          body: 'email=a@b.c',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        }),
-        415,
-        'unsupported-media-type',
-      );
-      expectProblem(
-        await http.post(`${AUTH}/register`, {
-          body: 'hello',
-          headers: { 'content-type': 'text/plain' },
-        }),
-        415,
-        'unsupported-media-type',
-      );
-      expectProblem(
-        await http.post(`${AUTH}/register`, {
-          body: { email: 'a@b.co', username: 'abc', password: 'x'.repeat(300 * 1024) },
-        }),
-        413,
-        'payload-too-large',
-      );
     });
   });
 

@@ -1,7 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { expectFieldError, expectProblem, Reply, signUp, useApp } from './support/app.js';
+import {
+  expectBodyRefusals,
+  expectFieldError,
+  expectProblem,
+  Reply,
+  signUp,
+  useApp,
+} from './support/app.js';
 
 const TEMPLATES = '/api/v1/templates';
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -153,38 +160,7 @@ describe('Templates (e2e)', () => {
 
     it('answers malformed JSON, a non-object body, a wrong media type and a huge body', async () => {
       const token = await newToken();
-      expectProblem(
-        await http.post(TEMPLATES, { token, body: '{"name":' }),
-        400,
-        'malformed-request',
-      );
-      expectFieldError(await http.post(TEMPLATES, { token, body: '["name"]' }), 'body');
-      expectProblem(
-        await http.post(TEMPLATES, {
-          token,
-          body: 'name=a&content=b',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        }),
-        415,
-        'unsupported-media-type',
-      );
-      expectProblem(
-        await http.post(TEMPLATES, {
-          token,
-          body: 'hello',
-          headers: { 'content-type': 'text/plain' },
-        }),
-        415,
-        'unsupported-media-type',
-      );
-      expectProblem(
-        await http.post(TEMPLATES, {
-          token,
-          body: { name: 'Huge', content: 'x'.repeat(257 * 1024) },
-        }),
-        413,
-        'payload-too-large',
-      );
+      await expectBodyRefusals(http, 'POST', TEMPLATES, token);
       expect(await names(token)).toEqual([]);
     });
   });
@@ -497,28 +473,7 @@ describe('Templates (e2e)', () => {
         await http.patch(`${TEMPLATES}/nope`, { token, body: { content: 'x' } }),
         'id',
       );
-      expectProblem(
-        await http.patch(`${TEMPLATES}/${created.id}`, {
-          token,
-          body: 'x',
-          headers: { 'content-type': 'text/plain' },
-        }),
-        415,
-        'unsupported-media-type',
-      );
-      expectProblem(
-        await http.patch(`${TEMPLATES}/${created.id}`, {
-          token,
-          body: { content: 'x'.repeat(300 * 1024) },
-        }),
-        413,
-        'payload-too-large',
-      );
-      expectProblem(
-        await http.patch(`${TEMPLATES}/${created.id}`, { token, body: '{"content":' }),
-        400,
-        'malformed-request',
-      );
+      await expectBodyRefusals(http, 'PATCH', `${TEMPLATES}/${created.id}`, token);
       expect((await fetch(token, created.id)).body).toEqual(created);
     });
 

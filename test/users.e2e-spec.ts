@@ -7,6 +7,7 @@ import { Role } from '../src/users/user.entity.js';
 import { UsersService } from '../src/users/users.service.js';
 import {
   createAdmin,
+  expectBodyRefusals,
   expectFieldError,
   expectProblem,
   Http,
@@ -160,11 +161,7 @@ describe('Users (e2e)', () => {
 
     it('answers malformed JSON and needs a token', async () => {
       const { tokens } = await signUp(http);
-      expectProblem(
-        await http.patch(ME, { token: tokens.access_token, body: '{"name":' }),
-        400,
-        'malformed-request',
-      );
+      await expectBodyRefusals(http, 'PATCH', ME, tokens.access_token);
       expectProblem(await http.patch(ME, { body: { name: 'x' } }), 401, 'token-missing');
     });
   });

@@ -193,6 +193,35 @@ export function expectFieldError(reply: Reply, field: string): void {
   );
 }
 
+/**
+ * Asserts the answers every JSON-body route gives before its own rules: unreadable JSON
+ * (bad syntax, `__proto__`) is 400 malformed-request, a JSON array 400 naming `body`, another
+ * media type 415, and a body over 256 KiB 413.
+ */
+export async function expectBodyRefusals(
+  http: Http,
+  method: 'POST' | 'PATCH' | 'DELETE',
+  url: string,
+  token?: string,
+): Promise<void> {
+  const send = (body: unknown, headers?: Record<string, string>) =>
+    http.request(method, url, { token, body, headers });
+  expectProblem(await send('{"name":'), 400, 'malformed-request');
+  expectProblem(await send('{"__proto__":{"role":"admin"}}'), 400, 'malformed-request');
+  expectFieldError(await send('[1,2]'), 'body');
+  expectProblem(
+    await send('name=a', { 'content-type': 'application/x-www-form-urlencoded' }),
+    415,
+    'unsupported-media-type',
+  );
+  expectProblem(
+    await send('hello', { 'content-type': 'text/plain' }),
+    415,
+    'unsupported-media-type',
+  );
+  expectProblem(await send({ name: 'x'.repeat(300 * 1024) }), 413, 'payload-too-large');
+}
+
 let counter = 0;
 
 export interface TestUser {
