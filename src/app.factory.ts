@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { createLogger, PinoNestLogger } from './common/logging/logger.js';
-import { validateEnvironment } from './config/environment.js';
+import { Environment, validateEnvironment } from './config/environment.js';
 
 export const API_PREFIX = 'api/v1';
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -21,6 +21,8 @@ function requestId(request: IncomingMessage): string {
 
 export interface CreateAppOptions {
   logger?: Logger;
+  /** The environment, when the caller has validated it already (main.ts). */
+  env?: Environment;
 }
 
 /**
@@ -28,7 +30,7 @@ export interface CreateAppOptions {
  * both start here.
  */
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
-  const env = validateEnvironment(process.env);
+  const env = options.env ?? validateEnvironment(process.env);
   const logger = options.logger ?? createLogger(env.LOG_LEVEL);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,

@@ -43,7 +43,7 @@ async function bootstrap(): Promise<void> {
   }
 
   try {
-    app = await createApp({ logger });
+    app = await createApp({ logger, env });
     await app.listen({ port: env.PORT, host: '0.0.0.0' });
     logger.info({ port: env.PORT, docs: '/docs' }, 'auth service listening');
   } catch (error) {
