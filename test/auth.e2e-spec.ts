@@ -15,7 +15,8 @@ const AUTH = '/api/v1/auth';
 const ME = '/api/v1/users/me';
 
 describe('Auth (e2e)', () => {
-  const { http } = useApp();
+  // Strict reuse detection; the grace for racing clients has its own suite (refresh.e2e-spec.ts).
+  const { http } = useApp({ JWT_REFRESH_REUSE_GRACE: '0' });
 
   describe('POST /auth/register', () => {
     it('creates a user with role user, email lower-cased, no password in the answer', async () => {
@@ -359,7 +360,7 @@ describe('Auth (e2e)', () => {
       expect((await http.get(ME, { token: reply.body.access_token })).status).toBe(200);
     });
 
-    it('treats a second use as reuse: 401 and the whole session is revoked', async () => {
+    it('with the grace off, treats a second use as reuse: 401 and the whole session is revoked', async () => {
       const { tokens } = await signUp(http);
       const first = await http.post(`${AUTH}/refresh`, {
         body: { refresh_token: tokens.refresh_token },
@@ -378,7 +379,7 @@ describe('Auth (e2e)', () => {
       );
     });
 
-    it('lets exactly one of concurrent refreshes of one token win', async () => {
+    it('with the grace off, lets exactly one of concurrent refreshes of one token win', async () => {
       const { tokens } = await signUp(http);
       const replies = await Promise.all(
         Array.from({ length: 5 }, () =>

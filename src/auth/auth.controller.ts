@@ -61,7 +61,14 @@ export class AuthController {
   @Post('refresh')
   @RateLimit('auth')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Exchange a refresh token for a new pair (the old one is retired)' })
+  @ApiOperation({
+    summary: 'Exchange a refresh token for a new pair (the old one is retired)',
+    description:
+      'A retired token presented again within JWT_REFRESH_REUSE_GRACE seconds (default 10) of ' +
+      "its rotation answers with a new access token and the session's current refresh token, so " +
+      'clients refreshing at once all end up with one token. Later, it is reuse: the session is ' +
+      'revoked and the answer is 401.',
+  })
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiProblems(...BODY_PROBLEMS, Problem.RefreshTokenInvalid, Problem.TooManyRequests)
   refresh(@Body() dto: RefreshDto, @Client() client: ClientInfo): Promise<TokenResponseDto> {

@@ -6,7 +6,14 @@ import { DataSource, IsNull, MoreThan } from 'typeorm';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
-import { generateRefreshToken, hashRefreshToken } from './refresh-token.js';
+import {
+  deriveSuccessor,
+  findCurrentDescendant,
+  generateRefreshToken,
+  hashRefreshToken,
+  isWithinReuseGrace,
+  successorKey,
+} from './refresh-token.js';
 import { RetiredRefreshToken } from './retired-refresh-token.entity.js';
 import { RevocationService } from './revocation.service.js';
 import { Session } from './session.entity.js';
@@ -26,10 +33,12 @@ export interface SessionGrant {
 const invalidRefreshToken = () =>
   new AppException(Problem.RefreshTokenInvalid, 'The refresh token is invalid, expired or used.');
 
-/** Sessions and their one-use refresh tokens. */
+/** Sessions and their one-use refresh tokens, each derived from the one it replaces. */
 @Injectable()
 export class SessionsService {
   private readonly refreshTtlMs: number;
+  private readonly reuseGraceSeconds: number;
+  private readonly successorKey: Buffer;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -37,6 +46,12 @@ export class SessionsService {
     config: ConfigService<Environment, true>,
   ) {
     this.refreshTtlMs = config.get('JWT_REFRESH_TTL', { infer: true }) * 1000;
+    this.reuseGraceSeconds = config.get('JWT_REFRESH_REUSE_GRACE', { infer: true });
+    this.successorKey = successorKey({
+      JWT_ALGORITHM: config.get('JWT_ALGORITHM', { infer: true }),
+      JWT_SECRET: config.get('JWT_SECRET', { infer: true }),
+      JWT_PRIVATE_KEY: config.get('JWT_PRIVATE_KEY', { infer: true }),
+    });
   }
 
   async start(userId: string, client: ClientInfo): Promise<SessionGrant> {
@@ -58,13 +73,13 @@ export class SessionsService {
   }
 
   /**
-   * Exchanges a refresh token for a new one in the same session. The exchange is one
-   * conditional UPDATE, so of concurrent exchanges of one token exactly one wins; presenting
-   * a retired token again revokes the whole session.
+   * Exchanges a refresh token for its successor in the same session. The exchange is one
+   * conditional UPDATE, so of concurrent exchanges of one token exactly one rotates; the others
+   * wait for its commit and then find the token retired (see `resumeRetired`).
    */
   async rotate(presented: string, client: ClientInfo): Promise<SessionGrant> {
     const presentedHash = hashRefreshToken(presented);
-    const refreshToken = generateRefreshToken();
+    const refreshToken = deriveSuccessor(this.successorKey, presented);
     const now = new Date();
 
     const rotated = await this.dataSource.transaction(async (manager) => {
@@ -91,16 +106,54 @@ export class SessionsService {
       return { sessionId: row.id, userId: row.user_id };
     });
     if (rotated) return { ...rotated, refreshToken };
+    return this.resumeRetired(presented, presentedHash, client, now);
+  }
 
+  /**
+   * A retired token presented again. Within the reuse grace of its rotation it is a client racing
+   * itself (two tabs, two threads): the answer is the session's current token, found by walking
+   * the successor chain, so that every racer ends up holding the same one. After the grace it is
+   * reuse of a stolen token: the whole session is revoked.
+   */
+  private async resumeRetired(
+    presented: string,
+    presentedHash: string,
+    client: ClientInfo,
+    now: Date,
+  ): Promise<SessionGrant> {
     const retired = await this.dataSource
       .getRepository(RetiredRefreshToken)
       .createQueryBuilder('retired')
       .innerJoin(Session, 'session', 'session.id = retired.sessionId')
-      .select(['retired.sessionId AS "sessionId"', 'session.userId AS "userId"'])
+      .select([
+        'retired.sessionId AS "sessionId"',
+        'retired.retiredAt AS "retiredAt"',
+        'session.userId AS "userId"',
+      ])
       .where('retired.tokenHash = :hash', { hash: presentedHash })
-      .getRawOne<{ sessionId: string; userId: string }>();
-    if (retired) await this.revocation.revokeSession(retired.userId, retired.sessionId);
-    throw invalidRefreshToken();
+      .getRawOne<{ sessionId: string; userId: string; retiredAt: Date }>();
+    if (!retired) throw invalidRefreshToken();
+    const { sessionId, userId } = retired;
+    if (!isWithinReuseGrace(new Date(retired.retiredAt), now, this.reuseGraceSeconds)) {
+      await this.revocation.revokeSession(userId, sessionId);
+      throw invalidRefreshToken();
+    }
+
+    // Conditional on a live session and taking its row lock, so a logout or revocation that
+    // commits first wins, and the hash read is the one current at this moment.
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .update(Session)
+      .set({ lastUsedAt: now, userAgent: client.userAgent, ip: client.ip })
+      .where({ id: sessionId, revokedAt: IsNull(), expiresAt: MoreThan(now) })
+      .returning('refresh_token_hash')
+      .execute();
+    const [row] = result.raw as { refresh_token_hash: string }[];
+    // A chain that cannot be followed (the signing key changed since) is not proof of theft.
+    const refreshToken =
+      row && findCurrentDescendant(this.successorKey, presented, row.refresh_token_hash);
+    if (!refreshToken) throw invalidRefreshToken();
+    return { sessionId, userId, refreshToken };
   }
 
   /** The user's live sessions, newest first. */

@@ -51,6 +51,16 @@ describe(validateEnvironment.name, () => {
     expect(env.JWT_PRIVATE_KEY).toBe('line1\nline2');
   });
 
+  it('reads the refresh reuse grace in seconds: 10 by default, 0 turns it off, at most 300', () => {
+    expect(validateEnvironment({}).JWT_REFRESH_REUSE_GRACE).toBe(10);
+    expect(validateEnvironment({ JWT_REFRESH_REUSE_GRACE: '0' }).JWT_REFRESH_REUSE_GRACE).toBe(0);
+    for (const bad of ['-1', '301', '1.5', 'ten']) {
+      expect(() => validateEnvironment({ JWT_REFRESH_REUSE_GRACE: bad })).toThrow(
+        /JWT_REFRESH_REUSE_GRACE/,
+      );
+    }
+  });
+
   it('needs the three ADMIN_* variables together', () => {
     expect(() => validateEnvironment({ ADMIN_EMAIL: 'admin@example.com' })).toThrow(
       /ADMIN_PASSWORD/,

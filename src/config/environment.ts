@@ -93,6 +93,13 @@ export class Environment {
   @Max(31536000)
   JWT_REFRESH_TTL = 604800;
 
+  /** Seconds a retired refresh token still answers with the current one (racing clients); 0: off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(300)
+  JWT_REFRESH_REUSE_GRACE = 10;
+
   @Transform(toInt)
   @IsInt()
   @Min(4)
