@@ -90,7 +90,7 @@ describe('Templates (e2e)', () => {
       expect((await create(token, 'Empty', '')).content).toBe('');
       expect((await create(token, 'Largest', 'c'.repeat(65_536))).content).toHaveLength(65_536);
       expect((await create(token, ` ${'n'.repeat(120)} `)).name).toBe('n'.repeat(120));
-      // 60 emoji are 120 UTF-16 code units, which is how the contract counts.
+      // 60 emoji are 120 UTF-16 code units, which is how the API guide counts text.
       expect((await create(token, '😀'.repeat(60))).name).toBe('😀'.repeat(60));
       expect((await create(token, 'Emoji content', '😀'.repeat(32_768))).content).toHaveLength(
         65_536,

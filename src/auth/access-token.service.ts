@@ -41,7 +41,7 @@ type Key = CryptoKey | Uint8Array;
 
 /**
  * Signs and verifies access tokens. Signed with `jose` rather than `@nestjs/jwt`: its
- * jsonwebtoken 9 cannot sign EdDSA, which the contract requires.
+ * jsonwebtoken 9 cannot sign EdDSA, which `JWT_ALGORITHM=EdDSA` offers.
  */
 @Injectable()
 export class AccessTokenService implements OnModuleInit {

@@ -41,6 +41,12 @@ describe(validateEnvironment.name, () => {
     ).toBe(strongSecret);
   });
 
+  it('says on one line that JWT_SECRET is missing when compose passes it empty', () => {
+    expect(() => validateEnvironment({ NODE_ENV: 'production', JWT_SECRET: '' })).toThrow(
+      /^Invalid configuration: JWT_SECRET must be set to at least 32 characters in production[^\n]*$/,
+    );
+  });
+
   it('needs both PEM keys for an asymmetric algorithm, and turns \\n escapes into newlines', () => {
     expect(() => validateEnvironment({ JWT_ALGORITHM: 'ES256' })).toThrow(/JWT_PRIVATE_KEY/);
     const env = validateEnvironment({

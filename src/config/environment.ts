@@ -212,6 +212,8 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     (error) => `${error.property}: ${Object.values(error.constraints ?? {}).join('; ')}`,
   );
   if (!problems.length) problems.push(...checkCombinations(env));
+  // One problem fits on one line, which is all `docker compose up` shows of a stopped app.
+  if (problems.length === 1) throw new EnvironmentError(`Invalid configuration: ${problems[0]}`);
   if (problems.length) {
     throw new EnvironmentError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }

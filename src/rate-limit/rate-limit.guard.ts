@@ -18,7 +18,7 @@ export function loginName(body: unknown): string {
 }
 
 /**
- * Applies the limits of API.md to the routes marked `@RateLimit(...)`: login attempts per
+ * Applies the limits of the API guide to the routes marked `@RateLimit(...)`: login attempts per
  * client IP and login name, other public auth calls per client IP. The client IP is the
  * socket's unless TRUST_PROXY is set.
  */

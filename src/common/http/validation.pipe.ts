@@ -21,7 +21,7 @@ const exceptionFactory = (errors: ValidationError[]) =>
 /**
  * The global validation rules: transform to DTO classes and answer with field errors.
  * Bodies refuse unknown fields (no mass assignment); unknown query parameters are dropped,
- * as the contract says. A JSON body that is not an object is refused outright.
+ * as the API guide promises. A JSON body that is not an object is refused outright.
  */
 @Injectable()
 export class AppValidationPipe extends ValidationPipe {

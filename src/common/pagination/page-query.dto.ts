@@ -6,7 +6,7 @@ import { StorableText } from '../validation/storable-text.decorator.js';
 export const MAX_PAGE_SIZE = 100;
 export const MAX_PAGE = 2_147_483_647;
 
-/** `?page=` and `?limit=` as the contract defines them; extend it for list routes. */
+/** `?page=` and `?limit=` as the API guide defines them; extend it for list routes. */
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, default: 1, example: 1 })
   @IsOptional()

@@ -2,7 +2,7 @@ import { ValidationOptions } from 'class-validator';
 import { stringRule } from './string-rule.js';
 
 /**
- * Length as JavaScript counts it (UTF-16 code units), which is how the contract counts text.
+ * Length as JavaScript counts it (UTF-16 code units), which is how the API guide counts text.
  * class-validator's `Length` counts a surrogate pair as one character, so it would let a
  * string of emoji run to twice the limit.
  */
