@@ -153,7 +153,7 @@ export class Environment {
 
   @IsString()
   @MinLength(3)
-  MAIL_FROM = 'Auth Service <no-reply@localhost>';
+  MAIL_FROM = 'no-reply@localhost';
 
   /** The page that takes a password-reset token as its `token` query parameter. */
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
