@@ -406,6 +406,35 @@ describe('Mail limits per address (e2e)', () => {
   });
 });
 
+describe('The per-IP limit on the mail routes (e2e)', () => {
+  const suite = useMailApp({
+    RATE_LIMIT_ENABLED: 'true',
+    RATE_LIMIT_AUTH: '2',
+    REDIS_URL: '',
+    REDIS_KEY_PREFIX: `account-e2e:${randomBytes(6).toString('hex')}:`,
+  });
+  const { http } = suite;
+
+  it.each([
+    ['forgot', `${AUTH}/password/forgot`, (i: number) => ({ email: `ip-${i}@example.com` })],
+    ['reset', `${AUTH}/password/reset`, () => ({ token: 'x', newPassword: 'long enough pw' })],
+    ['verify', `${AUTH}/email/verify`, () => ({ token: 'x' })],
+  ])('applies to %s, whatever the address', async (_name, url, body) => {
+    const ip = `10.15.${randomBytes(1)[0]}.${randomBytes(1)[0]}`;
+    for (let i = 0; i < 2; i++) {
+      const reply = await http.post(url, { body: body(i), remoteAddress: ip });
+      expect(reply.status).not.toBe(429);
+    }
+    expectProblem(
+      await http.post(url, { body: body(3), remoteAddress: ip }),
+      429,
+      'too-many-requests',
+    );
+    const elsewhere = await http.post(url, { body: body(4), remoteAddress: '10.16.0.1' });
+    expect(elsewhere.status).not.toBe(429);
+  });
+});
+
 describe('When the mail server is down (e2e)', () => {
   it('still answers as documented, logs the failure with the request id, loses nothing', async () => {
     const lines: string[] = [];
