@@ -84,6 +84,32 @@ describe('Account recovery and email verification (e2e, real SMTP)', () => {
   const reset = (token: string, newPassword = 'a brand new passphrase') =>
     http.post(`${AUTH}/password/reset`, { body: { token, newPassword } });
 
+  it('documents the routes and their problems in the OpenAPI document', async () => {
+    const doc = await http.get('/docs-json');
+    const route = (path: string) => doc.body.paths[`/api/v1/auth/${path}`].post;
+    const problemTypes = (operation: { responses: Record<string, unknown> }, status: string) =>
+      JSON.stringify(operation.responses[status]);
+
+    expect(Object.keys(route('password/forgot').responses)).toEqual(
+      expect.arrayContaining(['202', '400', '413', '415', '429']),
+    );
+    for (const path of ['password/reset', 'email/verify']) {
+      expect(Object.keys(route(path).responses)).toEqual(
+        expect.arrayContaining(['204', '400', '413', '415', '429']),
+      );
+      expect(problemTypes(route(path), '400')).toContain('/problems/action-token-invalid');
+    }
+    const resend = route('email/verify/resend');
+    expect(resend.security).toEqual([{ bearer: [] }]);
+    expect(Object.keys(resend.responses)).toEqual(expect.arrayContaining(['202', '401', '429']));
+    expect(problemTypes(route('login'), '403')).toContain('/problems/email-not-verified');
+    const schemas = doc.body.components.schemas;
+    expect(schemas.ResetPasswordDto.properties.token.example).toBeDefined();
+    expect(schemas.ResetPasswordDto.properties.newPassword.example).toBeDefined();
+    expect(schemas.ForgotPasswordDto.properties.email.example).toBeDefined();
+    expect(schemas.UserDto.required).toContain('emailVerified');
+  });
+
   describe('POST /auth/password/forgot and /auth/password/reset', () => {
     it('mails a link; the reset sets the new password and ends every session', async () => {
       const { user, tokens } = await signUp(http);
