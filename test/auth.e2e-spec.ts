@@ -36,6 +36,7 @@ describe('Auth (e2e)', () => {
         name: 'Grace',
         role: 'user',
         isActive: true,
+        emailVerified: false,
         createdAt: expect.stringMatching(/Z$/),
         updatedAt: expect.stringMatching(/Z$/),
       });

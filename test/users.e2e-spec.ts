@@ -73,6 +73,7 @@ describe('Users (e2e)', () => {
         name: null,
         role: 'user',
         isActive: true,
+        emailVerified: false,
         createdAt: expect.stringMatching(/Z$/),
         updatedAt: expect.stringMatching(/Z$/),
       });
@@ -316,6 +317,7 @@ describe('Users (e2e)', () => {
         name: null,
         role: 'user',
         isActive: true,
+        emailVerified: false,
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });

@@ -10,6 +10,7 @@ import {
 import { Client } from '../common/decorators/client-info.decorator.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Public } from '../common/decorators/public.decorator.js';
+import { RequestId } from '../common/decorators/request-id.decorator.js';
 import { Problem } from '../common/errors/problem.js';
 import { uuidParam } from '../common/http/uuid.pipe.js';
 import {
@@ -39,11 +40,11 @@ export class AuthController {
   @Public()
   @Post('register')
   @RateLimit('auth')
-  @ApiOperation({ summary: 'Create an account (role user)' })
+  @ApiOperation({ summary: 'Create an account (role user); a verification mail goes out' })
   @ApiCreatedResponse({ type: UserDto })
   @ApiProblems(...BODY_PROBLEMS, Problem.Conflict, Problem.TooManyRequests)
-  register(@Body() dto: RegisterDto): Promise<UserDto> {
-    return this.auth.register(dto);
+  register(@Body() dto: RegisterDto, @RequestId() requestId: string): Promise<UserDto> {
+    return this.auth.register(dto, requestId);
   }
 
   @Public()
@@ -52,7 +53,12 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Log in with email or username; starts a session' })
   @ApiOkResponse({ type: TokenResponseDto })
-  @ApiProblems(...BODY_PROBLEMS, Problem.InvalidCredentials, Problem.TooManyRequests)
+  @ApiProblems(
+    ...BODY_PROBLEMS,
+    Problem.InvalidCredentials,
+    Problem.EmailNotVerified,
+    Problem.TooManyRequests,
+  )
   login(@Body() dto: LoginDto, @Client() client: ClientInfo): Promise<TokenResponseDto> {
     return this.auth.login(dto, client);
   }

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { AccountService } from '../account/account.service.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
+import type { Environment } from '../config/environment.js';
 import { PasswordService } from '../users/password.service.js';
 import { UserDto } from '../users/user.dto.js';
 import { User } from '../users/user.entity.js';
@@ -22,16 +25,25 @@ const invalidCredentials = () =>
 
 @Injectable()
 export class AuthService {
+  private readonly requireVerifiedEmail: boolean;
+
   constructor(
     private readonly users: UsersService,
     private readonly passwords: PasswordService,
     private readonly accessTokens: AccessTokenService,
     private readonly sessions: SessionsService,
     private readonly revocation: RevocationService,
-  ) {}
+    private readonly account: AccountService,
+    config: ConfigService<Environment, true>,
+  ) {
+    this.requireVerifiedEmail = config.get('REQUIRE_VERIFIED_EMAIL', { infer: true });
+  }
 
-  async register(dto: RegisterDto): Promise<UserDto> {
-    return UserDto.from(await this.users.create(dto));
+  /** Creates the account; its verification mail goes out after the answer. */
+  async register(dto: RegisterDto, requestId: string): Promise<UserDto> {
+    const user = await this.users.create(dto);
+    this.account.sendVerification(user, requestId);
+    return UserDto.from(user);
   }
 
   async login(dto: LoginDto, client: ClientInfo): Promise<TokenResponseDto> {
@@ -41,6 +53,13 @@ export class AuthService {
     const user = await this.users.findWithPasswordHash(dto);
     const matches = await this.passwords.verify(dto.password, user?.passwordHash);
     if (!user || !matches || !user.isActive) throw invalidCredentials();
+    // Only after the right password: this answer must not tell a guesser anything.
+    if (this.requireVerifiedEmail && !user.emailVerified) {
+      throw new AppException(
+        Problem.EmailNotVerified,
+        'Confirm your email address first: follow the link in the verification mail.',
+      );
+    }
     const { sessionId, refreshToken } = await this.sessions.start(user.id, client);
     return this.tokenResponse(user, sessionId, refreshToken);
   }

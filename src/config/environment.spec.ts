@@ -72,4 +72,30 @@ describe(validateEnvironment.name, () => {
       /ADMIN_PASSWORD/,
     );
   });
+  it('reads the mail settings, refusing a mail server that is not an SMTP URL', () => {
+    const env = validateEnvironment({
+      SMTP_URL: 'smtp://user:secret@mail.example.com:587',
+      RESET_TOKEN_TTL: '600',
+      REQUIRE_VERIFIED_EMAIL: 'true',
+    });
+    expect(env).toEqual(
+      expect.objectContaining({
+        SMTP_URL: 'smtp://user:secret@mail.example.com:587',
+        MAIL_FROM: 'no-reply@localhost',
+        RESET_PASSWORD_URL: 'http://localhost:3000/reset-password',
+        VERIFY_EMAIL_URL: 'http://localhost:3000/verify-email',
+        RESET_TOKEN_TTL: 600,
+        REQUIRE_VERIFIED_EMAIL: true,
+        RATE_LIMIT_MAIL: 5,
+        RATE_LIMIT_MAIL_WINDOW: 3600,
+      }),
+    );
+    expect(validateEnvironment({ SMTP_URL: '' }).SMTP_URL).toBeUndefined();
+    expect(validateEnvironment({}).REQUIRE_VERIFIED_EMAIL).toBe(false);
+    expect(() => validateEnvironment({ SMTP_URL: 'http://mail.example.com' })).toThrow(/SMTP_URL/);
+    expect(() => validateEnvironment({ RESET_PASSWORD_URL: 'not a url' })).toThrow(
+      /RESET_PASSWORD_URL/,
+    );
+    expect(() => validateEnvironment({ RESET_TOKEN_TTL: '10' })).toThrow(/RESET_TOKEN_TTL/);
+  });
 });

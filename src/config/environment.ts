@@ -6,6 +6,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  IsUrl,
   Matches,
   Max,
   MaxLength,
@@ -147,6 +148,49 @@ export class Environment {
   @IsString()
   @MinLength(1)
   DATA_DIR = '.data';
+
+  /** Where mail goes out, e.g. smtp://user:pass@host:587; unset: no mail (logged in development). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl(
+    { protocols: ['smtp', 'smtps'], require_tld: false, require_protocol: true },
+    { message: '$property must be an smtp:// or smtps:// URL' },
+  )
+  SMTP_URL?: string;
+
+  @IsString()
+  @MinLength(3)
+  MAIL_FROM = 'no-reply@localhost';
+
+  /** The page that takes a password-reset token as its `token` query parameter. */
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  RESET_PASSWORD_URL = 'http://localhost:3000/reset-password';
+
+  /** The page that takes an email-verification token as its `token` query parameter. */
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  VERIFY_EMAIL_URL = 'http://localhost:3000/verify-email';
+
+  /** Lifetime of a password-reset token, seconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(86400)
+  RESET_TOKEN_TTL = 1800;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  REQUIRE_VERIFIED_EMAIL = false;
+
+  /** Forgot-password and verification mails per target address and RATE_LIMIT_MAIL_WINDOW. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_MAIL = 5;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_MAIL_WINDOW = 3600;
 
   @Transform(emptyToUndefined)
   @IsOptional()

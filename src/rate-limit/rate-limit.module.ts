@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import type { Environment } from '../config/environment.js';
+import { AddressRateLimiter } from './address-rate-limiter.js';
 import { MemoryRateLimitStore } from './memory-rate-limit.store.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 import { RateLimitStore } from './rate-limit.store.js';
@@ -20,6 +21,8 @@ import { RedisRateLimitStore } from './redis-rate-limit.store.js';
       },
     },
     { provide: APP_GUARD, useClass: RateLimitGuard },
+    AddressRateLimiter,
   ],
+  exports: [AddressRateLimiter],
 })
 export class RateLimitModule {}

@@ -20,6 +20,9 @@ export class UserDto {
   @ApiProperty({ example: true })
   isActive: boolean;
 
+  @ApiProperty({ example: false, description: 'True once the owner followed a verification link' })
+  emailVerified: boolean;
+
   @ApiProperty({ format: 'date-time', example: '2026-11-21T10:00:00.000Z' })
   createdAt: string;
 
@@ -35,6 +38,7 @@ export class UserDto {
       name: user.name,
       role: user.role,
       isActive: user.isActive,
+      emailVerified: user.emailVerified,
       createdAt: user.createdAt.toISOString(),
       updatedAt: user.updatedAt.toISOString(),
     };

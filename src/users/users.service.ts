@@ -25,6 +25,7 @@ export interface NewUser {
   password: string;
   name?: string | null;
   role?: Role;
+  emailVerified?: boolean;
 }
 
 export interface AdminAccount {
@@ -80,6 +81,7 @@ export class UsersService {
       name: input.name ?? null,
       passwordHash,
       role: input.role ?? Role.User,
+      emailVerified: input.emailVerified ?? false,
     });
     try {
       return await this.users.save(user);
@@ -100,7 +102,9 @@ export class UsersService {
     const existing = await this.findByEmailOrUsername(checked);
     if (existing) return { user: existing, created: false };
     try {
-      return { user: await this.create({ ...checked, role: Role.Admin }), created: true };
+      // Whoever installs the service vouches for the first admin's address; no mail to wait for.
+      const user = await this.create({ ...checked, role: Role.Admin, emailVerified: true });
+      return { user, created: true };
     } catch (error) {
       // Another process (a second instance starting up) created it after the look-up.
       const raced =

@@ -1,0 +1,127 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { RevocationService } from '../auth/revocation.service.js';
+import { AppException } from '../common/errors/app.exception.js';
+import { Problem } from '../common/errors/problem.js';
+import type { Environment } from '../config/environment.js';
+import type { OutgoingMail } from '../mail/mail.js';
+import { MailOutbox } from '../mail/mail-outbox.service.js';
+import { emailVerificationMail } from '../mail/templates/email-verification.template.js';
+import { passwordResetMail } from '../mail/templates/password-reset.template.js';
+import { AddressRateLimiter } from '../rate-limit/address-rate-limiter.js';
+import { PasswordService } from '../users/password.service.js';
+import { assertPasswordAllowed } from '../users/password.policy.js';
+import { User } from '../users/user.entity.js';
+import { ActionToken, ActionTokenPurpose } from './action-token.entity.js';
+import { actionLink, EMAIL_VERIFICATION_TTL_SECONDS } from './action-token.js';
+import { ActionTokensService } from './action-tokens.service.js';
+
+const invalidToken = () =>
+  new AppException(
+    Problem.ActionTokenInvalid,
+    'The link is invalid, expired or already used. Ask for a new one.',
+  );
+
+/** Password reset by mail and email verification. */
+@Injectable()
+export class AccountService {
+  private readonly resetPageUrl: string;
+  private readonly verifyPageUrl: string;
+  private readonly resetTtlSeconds: number;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly tokens: ActionTokensService,
+    private readonly passwords: PasswordService,
+    private readonly revocation: RevocationService,
+    private readonly outbox: MailOutbox,
+    private readonly addressLimiter: AddressRateLimiter,
+    config: ConfigService<Environment, true>,
+  ) {
+    this.resetPageUrl = config.get('RESET_PASSWORD_URL', { infer: true });
+    this.verifyPageUrl = config.get('VERIFY_EMAIL_URL', { infer: true });
+    this.resetTtlSeconds = config.get('RESET_TOKEN_TTL', { infer: true });
+  }
+
+  /**
+   * Answers the same way, in the same time, whether or not the address has an account: the
+   * look-up, the token and the mail all happen after the answer.
+   */
+  async requestPasswordReset(email: string, requestId: string): Promise<void> {
+    await this.addressLimiter.hit(email);
+    this.outbox.post('password-reset', requestId, async () => {
+      const user = await this.dataSource.manager.findOneBy(User, { email: email.toLowerCase() });
+      if (!user?.isActive) return null;
+      return this.passwordResetMail(user);
+    });
+  }
+
+  /**
+   * Sets a new password from a mailed token and ends every session of the user, in one
+   * transaction with spending the token. Following the link also proves the address.
+   */
+  async resetPassword(presented: string, newPassword: string): Promise<void> {
+    const { token, user } = await this.usableToken(presented, ActionTokenPurpose.PasswordReset);
+    if (!user.isActive) throw invalidToken();
+    assertPasswordAllowed(newPassword, user, 'newPassword');
+    const passwordHash = await this.passwords.hash(newPassword);
+    await this.dataSource.transaction(async (manager) => {
+      if (!(await this.tokens.spend(manager, token))) throw invalidToken();
+      await manager.update(User, { id: user.id }, { passwordHash, emailVerified: true });
+      await this.revocation.revokeAllSessions(user.id, undefined, manager);
+    });
+  }
+
+  async verifyEmail(presented: string): Promise<void> {
+    const { token, user } = await this.usableToken(presented, ActionTokenPurpose.EmailVerify);
+    await this.dataSource.transaction(async (manager) => {
+      if (!(await this.tokens.spend(manager, token))) throw invalidToken();
+      await manager.update(User, { id: user.id }, { emailVerified: true });
+    });
+  }
+
+  /** The verification mail of a new account, sent after the answer. */
+  sendVerification(user: User, requestId: string): void {
+    this.outbox.post('email-verification', requestId, () => this.verificationMail(user));
+  }
+
+  /** Another verification mail for the caller; none when the address is verified already. */
+  async resendVerification(user: User, requestId: string): Promise<void> {
+    await this.addressLimiter.hit(user.email);
+    if (user.emailVerified) return;
+    this.sendVerification(user, requestId);
+  }
+
+  private async usableToken(presented: string, purpose: ActionTokenPurpose) {
+    const token: ActionToken | null = await this.tokens.find(presented, purpose);
+    const user = token && (await this.dataSource.manager.findOneBy(User, { id: token.userId }));
+    if (!token || !user) throw invalidToken();
+    return { token, user };
+  }
+
+  private async passwordResetMail(user: User): Promise<OutgoingMail> {
+    const token = await this.tokens.issue(user.id, ActionTokenPurpose.PasswordReset);
+    return {
+      to: user.email,
+      ...passwordResetMail({
+        username: user.username,
+        link: actionLink(this.resetPageUrl, token),
+        validMinutes: Math.round(this.resetTtlSeconds / 60),
+      }),
+    };
+  }
+
+  private async verificationMail(user: User): Promise<OutgoingMail> {
+    const token = await this.tokens.issue(user.id, ActionTokenPurpose.EmailVerify);
+    return {
+      to: user.email,
+      ...emailVerificationMail({
+        username: user.username,
+        link: actionLink(this.verifyPageUrl, token),
+        validHours: EMAIL_VERIFICATION_TTL_SECONDS / 3600,
+      }),
+    };
+  }
+}
