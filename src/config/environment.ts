@@ -99,6 +99,20 @@ export class Environment {
   @Max(15)
   BCRYPT_ROUNDS = 12;
 
+  /** Threads that hash passwords; unset: one per core. */
+  @Transform((params) => toInt({ value: emptyToUndefined(params) }))
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  PASSWORD_WORKERS?: number;
+
+  /** Password hashes that may wait for a thread; past it, 503 with Retry-After. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  PASSWORD_QUEUE_LIMIT = 64;
+
   @Transform(toBoolean)
   @IsBoolean()
   RATE_LIMIT_ENABLED = true;
@@ -107,6 +121,11 @@ export class Environment {
   @IsInt()
   @Min(1)
   RATE_LIMIT_LOGIN = 10;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_LOGIN_IP = 30;
 
   @Transform(toInt)
   @IsInt()
