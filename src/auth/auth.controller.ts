@@ -41,7 +41,12 @@ export class AuthController {
   @RateLimit('auth')
   @ApiOperation({ summary: 'Create an account (role user)' })
   @ApiCreatedResponse({ type: UserDto })
-  @ApiProblems(...BODY_PROBLEMS, Problem.Conflict, Problem.TooManyRequests)
+  @ApiProblems(
+    ...BODY_PROBLEMS,
+    Problem.Conflict,
+    Problem.TooManyRequests,
+    Problem.ServiceUnavailable,
+  )
   register(@Body() dto: RegisterDto): Promise<UserDto> {
     return this.auth.register(dto);
   }
@@ -52,7 +57,12 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Log in with email or username; starts a session' })
   @ApiOkResponse({ type: TokenResponseDto })
-  @ApiProblems(...BODY_PROBLEMS, Problem.InvalidCredentials, Problem.TooManyRequests)
+  @ApiProblems(
+    ...BODY_PROBLEMS,
+    Problem.InvalidCredentials,
+    Problem.TooManyRequests,
+    Problem.ServiceUnavailable,
+  )
   login(@Body() dto: LoginDto, @Client() client: ClientInfo): Promise<TokenResponseDto> {
     return this.auth.login(dto, client);
   }
@@ -83,7 +93,7 @@ export class AuthController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Change the password; every other session is revoked' })
   @ApiNoContentResponse({ description: 'Password changed' })
-  @ApiProblems(...BODY_PROBLEMS, ...AUTH_PROBLEMS)
+  @ApiProblems(...BODY_PROBLEMS, ...AUTH_PROBLEMS, Problem.ServiceUnavailable)
   changePassword(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() dto: ChangePasswordDto,
