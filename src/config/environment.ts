@@ -113,6 +113,13 @@ export class Environment {
   @Min(1)
   PASSWORD_QUEUE_LIMIT = 64;
 
+  /** Nice value added to the hashing threads (Linux), so requests get the CPU first. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(19)
+  PASSWORD_WORKER_NICE = 10;
+
   @Transform(toBoolean)
   @IsBoolean()
   RATE_LIMIT_ENABLED = true;

@@ -4,15 +4,17 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 
 const PASSWORD_WORKER = fileURLToPath(new URL('./password.worker.mjs', import.meta.url));
-// Hashing threads yield to the main thread (Linux nice value, per thread): a storm of logins
-// then takes the cores that requests leave idle instead of slowing every other route down.
-const WORKER_NICE_INCREMENT = 10;
 
 export interface PasswordPoolOptions {
   /** Worker threads; the machine's cores by default. */
   threads?: number;
   /** Tasks that may wait for a free thread; past it, a task is refused at once. */
   maxQueue: number;
+  /**
+   * Added to the threads' nice value (Linux, per thread): at 10, hashing takes the CPU time
+   * requests leave idle, so a storm of logins does not slow every other route down.
+   */
+  niceIncrement?: number;
   /** The worker module; the bcrypt worker unless a test gives another. */
   filename?: string;
 }
@@ -62,7 +64,7 @@ export class PasswordPool implements OnApplicationShutdown {
       filename: options.filename ?? PASSWORD_WORKER,
       minThreads: this.threads,
       maxThreads: this.threads,
-      niceIncrement: WORKER_NICE_INCREMENT,
+      niceIncrement: options.niceIncrement ?? 0,
       // Idle threads stay: starting one costs more than a bcrypt comparison at low cost.
       idleTimeout: Infinity,
     });
@@ -92,9 +94,9 @@ export class PasswordPool implements OnApplicationShutdown {
     return this.pool.destroy();
   }
 
-  /** After the HTTP server has stopped, so that requests still running finish their hashing. */
+  /** After the HTTP server has stopped; the tasks of requests still running are finished. */
   onApplicationShutdown(): Promise<void> {
-    return this.destroy();
+    return this.pool.close();
   }
 
   private run<T>(task: PasswordTask): Promise<T> {

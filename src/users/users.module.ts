@@ -22,6 +22,7 @@ import { UsersService } from './users.service.js';
         new PasswordPool({
           threads: config.get('PASSWORD_WORKERS', { infer: true }),
           maxQueue: config.get('PASSWORD_QUEUE_LIMIT', { infer: true }),
+          niceIncrement: config.get('PASSWORD_WORKER_NICE', { infer: true }),
         }),
     },
   ],
