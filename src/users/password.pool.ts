@@ -5,6 +5,8 @@ import { Piscina } from 'piscina';
 
 const PASSWORD_WORKER = fileURLToPath(new URL('./password.worker.mjs', import.meta.url));
 
+const IDLE_THREAD_MS = 60_000;
+
 export interface PasswordPoolOptions {
   /** Worker threads; the machine's cores by default. */
   threads?: number;
@@ -62,11 +64,12 @@ export class PasswordPool implements OnApplicationShutdown {
     this.maxQueue = options.maxQueue;
     this.pool = new Piscina({
       filename: options.filename ?? PASSWORD_WORKER,
-      minThreads: this.threads,
+      // Threads start with the first task and stop after a minute idle: an idle service (and
+      // the CLI) carries no bcrypt isolates, and starting one costs well under one hash at cost 10+.
+      minThreads: 0,
       maxThreads: this.threads,
       niceIncrement: options.niceIncrement ?? 0,
-      // Idle threads stay: starting one costs more than a bcrypt comparison at low cost.
-      idleTimeout: Infinity,
+      idleTimeout: IDLE_THREAD_MS,
     });
   }
 
