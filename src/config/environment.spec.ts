@@ -36,21 +36,21 @@ describe(validateEnvironment.name, () => {
       expect.objectContaining({
         PASSWORD_WORKERS: undefined,
         PASSWORD_QUEUE_LIMIT: 64,
-        PASSWORD_WORKER_NICE: 10,
+        PASSWORD_WORKER_NICE: 0,
         RATE_LIMIT_LOGIN_IP: 30,
       }),
     );
     const env = validateEnvironment({
       PASSWORD_WORKERS: '3',
       PASSWORD_QUEUE_LIMIT: '5',
-      PASSWORD_WORKER_NICE: '0',
+      PASSWORD_WORKER_NICE: '10',
       RATE_LIMIT_LOGIN_IP: '100',
     });
     expect(env).toEqual(
       expect.objectContaining({
         PASSWORD_WORKERS: 3,
         PASSWORD_QUEUE_LIMIT: 5,
-        PASSWORD_WORKER_NICE: 0,
+        PASSWORD_WORKER_NICE: 10,
         RATE_LIMIT_LOGIN_IP: 100,
       }),
     );

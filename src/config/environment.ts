@@ -113,12 +113,15 @@ export class Environment {
   @Min(1)
   PASSWORD_QUEUE_LIMIT = 64;
 
-  /** Nice value added to the hashing threads (Linux), so requests get the CPU first. */
+  /**
+   * Nice value added to the hashing threads (Linux). 0 by default: on a shared host a higher
+   * value lets other processes starve the hashing (see bench/RESULTS.md).
+   */
   @Transform(toInt)
   @IsInt()
   @Min(0)
   @Max(19)
-  PASSWORD_WORKER_NICE = 10;
+  PASSWORD_WORKER_NICE = 0;
 
   @Transform(toBoolean)
   @IsBoolean()

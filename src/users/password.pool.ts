@@ -13,8 +13,8 @@ export interface PasswordPoolOptions {
   /** Tasks that may wait for a free thread; past it, a task is refused at once. */
   maxQueue: number;
   /**
-   * Added to the threads' nice value (Linux, per thread): at 10, hashing takes the CPU time
-   * requests leave idle, so a storm of logins does not slow every other route down.
+   * Added to the threads' nice value (Linux, per thread), so that hashing takes the CPU time
+   * requests leave idle. It yields to every other process on the host too, not only to ours.
    */
   niceIncrement?: number;
   /** The worker module; the bcrypt worker unless a test gives another. */
