@@ -79,7 +79,7 @@ export class TemplatesRepository {
    * hydration, only the columns a representation needs.
    */
   async findOwned({ id, ownerId }: OwnedTemplateKey): Promise<TemplateView | null> {
-    const rows = (await this.templates.query(FIND_OWNED, [id, ownerId])) as TemplateView[];
+    const rows = await this.templates.query<TemplateView[]>(FIND_OWNED, [id, ownerId]);
     return rows[0] ?? null;
   }
 
