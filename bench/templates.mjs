@@ -1,5 +1,6 @@
 // GET /api/v1/templates/:id (bearer) against its ceiling: a bare Fastify + pg route that reads
-// the same row by key and owner, measured in the same run, against the same database.
+// the same row by key and owner, measured in the same run, against the same database; and
+// GET /api/v1/users/me, the authenticated path alone, to show what the template read adds.
 //
 //   npm run bench:templates -- [postgres-server-url] [seconds]
 import {
@@ -52,6 +53,12 @@ try {
       url: `${app.base}/api/v1/templates/${id}`,
       headers: { authorization: `Bearer ${user.token}` },
     },
+    // The authenticated path every route shares, without the template read: for reference.
+    me: {
+      title: 'GET /api/v1/users/me (bearer)',
+      url: `${app.base}/api/v1/users/me`,
+      headers: { authorization: `Bearer ${user.token}` },
+    },
   };
   // Warm both up (JIT, connection pools) before measuring.
   for (const route of Object.values(routes)) await load({ ...route, duration: 2 });
@@ -62,8 +69,10 @@ try {
   for (let round = 1; round <= 2; round++) {
     const bareResult = await load({ ...routes.bare, duration: seconds });
     const appResult = await load({ ...routes.app, duration: seconds });
+    const meResult = await load({ ...routes.me, duration: seconds });
     rows.push(summary(`${routes.bare.title} #${round}`, bareResult));
     rows.push(summary(`${routes.app.title} #${round}`, appResult));
+    rows.push(summary(`${routes.me.title} #${round}`, meResult));
     ratios.push(appResult.requests.average / bareResult.requests.average);
   }
   console.table(rows);
