@@ -10,7 +10,7 @@ function newestSource(folders) {
   for (const folder of folders) {
     if (!existsSync(folder)) continue;
     for (const entry of readdirSync(folder, { withFileTypes: true, recursive: true })) {
-      if (entry.isFile() && entry.name.endsWith('.ts')) {
+      if (entry.isFile() && /\.(ts|mjs)$/.test(entry.name)) {
         newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
       }
     }

@@ -82,6 +82,22 @@ describe('Rate limits, in process (e2e)', () => {
   });
 });
 
+describe('Login attempts per IP across login names (e2e)', () => {
+  const { http } = useApp({ ...LIMITS, RATE_LIMIT_LOGIN_IP: '15' });
+
+  it('allows RATE_LIMIT_LOGIN_IP attempts from one IP whatever the names, then 429', async () => {
+    for (let i = 0; i < 15; i++) {
+      expect((await attempt(http, `made-up-${i}@example.com`, '10.4.0.1')).status).toBe(401);
+    }
+    const limited = await attempt(http, 'made-up-new@example.com', '10.4.0.1');
+    expectProblem(limited, 429, 'too-many-requests');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+
+    expect((await attempt(http, 'made-up-new@example.com', '10.4.0.2')).status).toBe(401);
+  });
+});
+
 describe('Client IP for rate limits (e2e)', () => {
   const forwarded = (http: Http, from: string) =>
     http.post('/api/v1/auth/login', {

@@ -42,7 +42,12 @@ export class AuthController {
   @RateLimit('auth')
   @ApiOperation({ summary: 'Create an account (role user); a verification mail goes out' })
   @ApiCreatedResponse({ type: UserDto })
-  @ApiProblems(...BODY_PROBLEMS, Problem.Conflict, Problem.TooManyRequests)
+  @ApiProblems(
+    ...BODY_PROBLEMS,
+    Problem.Conflict,
+    Problem.TooManyRequests,
+    Problem.ServiceUnavailable,
+  )
   register(@Body() dto: RegisterDto, @RequestId() requestId: string): Promise<UserDto> {
     return this.auth.register(dto, requestId);
   }
@@ -58,6 +63,7 @@ export class AuthController {
     Problem.InvalidCredentials,
     Problem.EmailNotVerified,
     Problem.TooManyRequests,
+    Problem.ServiceUnavailable,
   )
   login(@Body() dto: LoginDto, @Client() client: ClientInfo): Promise<TokenResponseDto> {
     return this.auth.login(dto, client);
@@ -96,7 +102,7 @@ export class AuthController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Change the password; every other session is revoked' })
   @ApiNoContentResponse({ description: 'Password changed' })
-  @ApiProblems(...BODY_PROBLEMS, ...AUTH_PROBLEMS)
+  @ApiProblems(...BODY_PROBLEMS, ...AUTH_PROBLEMS, Problem.ServiceUnavailable)
   changePassword(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() dto: ChangePasswordDto,

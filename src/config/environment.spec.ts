@@ -31,6 +31,39 @@ describe(validateEnvironment.name, () => {
     expect(() => validateEnvironment({ BCRYPT_ROUNDS: '3' })).toThrow(EnvironmentError);
   });
 
+  it('reads the password pool and per-IP login settings, one thread per core when unset', () => {
+    expect(validateEnvironment({ PASSWORD_WORKERS: '' })).toEqual(
+      expect.objectContaining({
+        PASSWORD_WORKERS: undefined,
+        PASSWORD_QUEUE_LIMIT: 64,
+        PASSWORD_WORKER_NICE: 0,
+        RATE_LIMIT_LOGIN_IP: 30,
+      }),
+    );
+    const env = validateEnvironment({
+      PASSWORD_WORKERS: '3',
+      PASSWORD_QUEUE_LIMIT: '5',
+      PASSWORD_WORKER_NICE: '10',
+      RATE_LIMIT_LOGIN_IP: '100',
+    });
+    expect(env).toEqual(
+      expect.objectContaining({
+        PASSWORD_WORKERS: 3,
+        PASSWORD_QUEUE_LIMIT: 5,
+        PASSWORD_WORKER_NICE: 10,
+        RATE_LIMIT_LOGIN_IP: 100,
+      }),
+    );
+    expect(() => validateEnvironment({ PASSWORD_WORKERS: '0' })).toThrow(/PASSWORD_WORKERS/);
+    expect(() => validateEnvironment({ PASSWORD_QUEUE_LIMIT: 'many' })).toThrow(
+      /PASSWORD_QUEUE_LIMIT/,
+    );
+    expect(() => validateEnvironment({ PASSWORD_WORKER_NICE: '20' })).toThrow(
+      /PASSWORD_WORKER_NICE/,
+    );
+    expect(() => validateEnvironment({ RATE_LIMIT_LOGIN_IP: '0' })).toThrow(/RATE_LIMIT_LOGIN_IP/);
+  });
+
   it('refuses to start in production without a strong HS256 secret', () => {
     expect(() => validateEnvironment({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
     expect(() => validateEnvironment({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toThrow(

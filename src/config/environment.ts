@@ -107,6 +107,30 @@ export class Environment {
   @Max(15)
   BCRYPT_ROUNDS = 12;
 
+  /** Threads that hash passwords; unset: one per core. */
+  @Transform((params) => toInt({ value: emptyToUndefined(params) }))
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  PASSWORD_WORKERS?: number;
+
+  /** Password hashes that may wait for a thread; past it, 503 with Retry-After. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  PASSWORD_QUEUE_LIMIT = 64;
+
+  /**
+   * Nice value added to the hashing threads (Linux). 0 by default: on a shared host a higher
+   * value lets other processes starve the hashing (see bench/RESULTS.md).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(19)
+  PASSWORD_WORKER_NICE = 0;
+
   @Transform(toBoolean)
   @IsBoolean()
   RATE_LIMIT_ENABLED = true;
@@ -115,6 +139,11 @@ export class Environment {
   @IsInt()
   @Min(1)
   RATE_LIMIT_LOGIN = 10;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_LOGIN_IP = 30;
 
   @Transform(toInt)
   @IsInt()

@@ -7,7 +7,7 @@ import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
 import { RATE_LIMIT_BUCKET, RateLimitBucket } from './rate-limit.decorator.js';
-import { RateLimitStore } from './rate-limit.store.js';
+import { RateLimitHit, RateLimitStore } from './rate-limit.store.js';
 
 /** The login name of a login attempt, lower-cased; the body is not validated yet here. */
 export function loginName(body: unknown): string {
@@ -19,7 +19,8 @@ export function loginName(body: unknown): string {
 
 /**
  * Applies the limits of the API guide to the routes marked `@RateLimit(...)`: login attempts per
- * client IP and login name, other public auth calls per client IP. The client IP is the
+ * client IP and login name and, under a higher ceiling, per client IP alone; other public auth
+ * calls per client IP. The client IP is the
  * socket's unless TRUST_PROXY is set.
  */
 @Injectable()
@@ -27,6 +28,7 @@ export class RateLimitGuard implements CanActivate {
   private readonly enabled: boolean;
   private readonly windowMs: number;
   private readonly limits: Record<RateLimitBucket, number>;
+  private readonly loginPerIp: number;
 
   constructor(
     private readonly reflector: Reflector,
@@ -39,6 +41,7 @@ export class RateLimitGuard implements CanActivate {
       login: config.get('RATE_LIMIT_LOGIN', { infer: true }),
       auth: config.get('RATE_LIMIT_AUTH', { infer: true }),
     };
+    this.loginPerIp = config.get('RATE_LIMIT_LOGIN_IP', { infer: true });
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -52,12 +55,21 @@ export class RateLimitGuard implements CanActivate {
     const subject = bucket === 'login' ? `${request.ip}|${loginName(request.body)}` : request.ip;
     // Hashed, so that no login name sits in the counter store.
     const key = `${bucket}:${context.getClass().name}.${context.getHandler().name}:${createHash('sha256').update(subject).digest('base64url')}`;
-    const hit = await this.store.hit(key, this.windowMs, this.limits[bucket]);
-    if (hit.limited) {
+    const hits = [this.store.hit(key, this.windowMs, this.limits[bucket])];
+    if (bucket === 'login') hits.push(this.loginIpHit(request.ip));
+    const limited = (await Promise.all(hits)).filter((hit) => hit.limited);
+    if (limited.length) {
+      const retryAfter = Math.max(...limited.map((hit) => hit.retryAfterSeconds));
       throw new AppException(Problem.TooManyRequests, 'Too many requests. Try again later.', {
-        headers: { 'retry-after': String(hit.retryAfterSeconds) },
+        headers: { 'retry-after': String(retryAfter) },
       });
     }
     return true;
+  }
+
+  /** Login attempts from one IP across every login name, so made-up names are counted too. */
+  private loginIpHit(ip: string): Promise<RateLimitHit> {
+    const key = `login-ip:${createHash('sha256').update(ip).digest('base64url')}`;
+    return this.store.hit(key, this.windowMs, this.loginPerIp);
   }
 }

@@ -11,6 +11,7 @@ import {
   Query,
   UseInterceptors,
 } from '@nestjs/common';
+import { RouteSchema } from '@nestjs/platform-fastify';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -32,7 +33,7 @@ import {
 } from '../common/swagger/api-problems.decorator.js';
 import { CreateTemplateDto } from './dto/create-template.dto.js';
 import { ListTemplatesQueryDto } from './dto/list-templates-query.dto.js';
-import { TemplateDto } from './dto/template.dto.js';
+import { TEMPLATE_RESPONSE_SCHEMA, TemplateDto } from './dto/template.dto.js';
 import { UpdateTemplateDto } from './dto/update-template.dto.js';
 import { TemplateHeadersInterceptor } from './template-headers.interceptor.js';
 import { TemplatesService } from './templates.service.js';
@@ -95,6 +96,7 @@ export class TemplatesController {
   }
 
   @Get(':id')
+  @RouteSchema({ response: { 200: TEMPLATE_RESPONSE_SCHEMA } })
   @UseInterceptors(TemplateHeadersInterceptor)
   @ApiOperation({ summary: "One of the caller's templates" })
   @ApiOkResponse({ description: 'The template', type: TemplateDto, headers: { ETag: ETAG_HEADER } })

@@ -42,6 +42,16 @@ const SORT_EXPRESSIONS: Record<TemplateSortField, string[]> = {
   updatedAt: ['template.updatedAt'],
 };
 
+/** What a client sees of a template: all of it but the owner. */
+export type TemplateView = Pick<
+  Template,
+  'id' | 'name' | 'content' | 'version' | 'createdAt' | 'updatedAt'
+>;
+
+const FIND_OWNED =
+  'SELECT id, name, content, version, created_at AS "createdAt", updated_at AS "updatedAt" ' +
+  'FROM templates WHERE id = $1 AND owner_id = $2';
+
 interface TemplateRow {
   id: string;
   owner_id: string;
@@ -64,8 +74,13 @@ export class TemplatesRepository {
     return template;
   }
 
-  findOwned({ id, ownerId }: OwnedTemplateKey): Promise<Template | null> {
-    return this.templates.findOneBy({ id, ownerId });
+  /**
+   * The hot read: one statement straight to the driver, no query building and no entity
+   * hydration, only the columns a representation needs.
+   */
+  async findOwned({ id, ownerId }: OwnedTemplateKey): Promise<TemplateView | null> {
+    const rows = await this.templates.query<TemplateView[]>(FIND_OWNED, [id, ownerId]);
+    return rows[0] ?? null;
   }
 
   existsOwned({ id, ownerId }: OwnedTemplateKey): Promise<boolean> {

@@ -61,7 +61,7 @@ export class UsersController {
     description: 'The last active admin cannot delete their account (409).',
   })
   @ApiNoContentResponse({ description: 'Account deleted; its tokens are refused from now on' })
-  @ApiProblems(...BODY_PROBLEMS, ...AUTH_PROBLEMS, Problem.Conflict)
+  @ApiProblems(...BODY_PROBLEMS, ...AUTH_PROBLEMS, Problem.Conflict, Problem.ServiceUnavailable)
   deleteMe(@CurrentUser() caller: AuthenticatedUser, @Body() dto: DeleteAccountDto): Promise<void> {
     return this.users.deleteAccount(caller.user, dto.password);
   }

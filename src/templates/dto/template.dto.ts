@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { Template } from '../template.entity.js';
+import type { TemplateView } from '../templates.repository.js';
 
 export class TemplateDto {
   @ApiProperty({ format: 'uuid', example: '3f2b8c1e-7d4a-4e9b-8c6f-1a2b3c4d5e6f' })
@@ -21,7 +21,7 @@ export class TemplateDto {
   updatedAt: string;
 
   /** The public view of a template: never its owner. */
-  static from(template: Template): TemplateDto {
+  static from(template: TemplateView): TemplateDto {
     return {
       id: template.id,
       name: template.name,
@@ -32,3 +32,17 @@ export class TemplateDto {
     };
   }
 }
+
+/** TemplateDto as JSON Schema, for Fastify to compile a serializer from (faster than JSON.stringify). */
+export const TEMPLATE_RESPONSE_SCHEMA = {
+  type: 'object',
+  required: ['id', 'name', 'content', 'version', 'createdAt', 'updatedAt'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    content: { type: 'string' },
+    version: { type: 'integer' },
+    createdAt: { type: 'string' },
+    updatedAt: { type: 'string' },
+  },
+} as const;

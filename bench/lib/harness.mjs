@@ -1,0 +1,126 @@
+// Shared by the benches of passwords, templates and start-up: a fresh database on a
+// PostgreSQL server, the compiled app in its own process, and autocannon runs.
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import pg from 'pg';
+
+export const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export function freePort() {
+  return 3900 + Math.floor(Math.random() * 1000);
+}
+
+async function admin(serverUrl, sql) {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh database on the server; `drop()` removes it. */
+export async function freshDatabase(serverUrl) {
+  const name = `auth_bench_${randomBytes(4).toString('hex')}`;
+  await admin(serverUrl, `CREATE DATABASE "${name}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => admin(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+  };
+}
+
+export async function waitUntilHealthy(base, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await fetch(`${base}/api/v1/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`${base} did not become healthy`);
+}
+
+/** Starts a Node script in its own process; `stop()` ends it with SIGTERM. */
+export function startProcess(script, env) {
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return {
+    child,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+/** The compiled app on `databaseUrl`, rate limits off, healthy when this resolves. */
+export async function startApp(databaseUrl, env = {}) {
+  const port = freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const app = startProcess('dist/src/main.js', {
+    DATABASE_URL: databaseUrl,
+    PORT: String(port),
+    RATE_LIMIT_ENABLED: 'false',
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    ...env,
+  });
+  await waitUntilHealthy(base);
+  return { ...app, base };
+}
+
+export async function post(base, path, body, token) {
+  const response = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token && { authorization: `Bearer ${token}` }),
+    },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/** A user with a session; returns its access token and id. */
+export async function signedInUser(base, name = 'bench') {
+  const credentials = {
+    email: `${name}@example.com`,
+    username: name,
+    password: 'bench passphrase 1',
+  };
+  const registered = await post(base, '/api/v1/auth/register', credentials);
+  const login = await post(base, '/api/v1/auth/login', {
+    email: credentials.email,
+    password: credentials.password,
+  });
+  return { id: registered.body.id, token: login.body.access_token, ...credentials };
+}
+
+export function load(options) {
+  return new Promise((resolve, reject) => {
+    autocannon({ connections: 20, ...options }, (error, result) => {
+      if (error) reject(error);
+      else resolve(result);
+    });
+  });
+}
+
+export function summary(title, result) {
+  return {
+    title,
+    'req/s (mean)': Math.round(result.requests.average),
+    'p50 ms': result.latency.p50,
+    'p99 ms': result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
