@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { createLogger, PinoNestLogger } from './common/logging/logger.js';
 import { Environment, validateEnvironment } from './config/environment.js';
+import { METRICS_PATH } from './metrics/metrics.controller.js';
 
 export const API_PREFIX = 'api/v1';
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -75,7 +76,10 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   });
 
   app.setGlobalPrefix(API_PREFIX, {
-    exclude: [{ path: '.well-known/jwks.json', method: RequestMethod.GET }],
+    exclude: [
+      { path: '.well-known/jwks.json', method: RequestMethod.GET },
+      { path: METRICS_PATH, method: RequestMethod.GET },
+    ],
   });
   setUpSwagger(app);
   await app.init();

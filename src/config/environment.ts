@@ -141,6 +141,19 @@ export class Environment {
   @MinLength(1)
   DATA_DIR = '.data';
 
+  /** When set, `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  METRICS_TOKEN?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  SECURITY_EVENTS_RETENTION_DAYS = 90;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsEmail()
