@@ -97,7 +97,8 @@ function setUpSwagger(app: NestFastifyApplication): void {
     .addTag('auth', 'Accounts, tokens and sessions')
     .addTag('users', 'The caller, and user administration (admins)')
     .addTag('templates', "The caller's own templates")
-    .addTag('service', 'Health')
+    .addTag('audit', 'The security trail (admins)')
+    .addTag('service', 'Health and metrics')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
   const document = SwaggerModule.createDocument(app, config);

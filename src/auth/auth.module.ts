@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenService } from './access-token.service.js';
 import { AuthController } from './auth.controller.js';
@@ -18,6 +19,7 @@ import { WellKnownController } from './well-known.controller.js';
     TypeOrmModule.forFeature([Session, RetiredRefreshToken]),
     RevocationModule,
     UsersModule,
+    SecurityEventsModule,
   ],
   controllers: [AuthController, WellKnownController],
   providers: [AuthService, AccessTokenService, SessionsService, JwtStrategy],

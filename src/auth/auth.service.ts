@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
+import { SecurityEventsService } from '../security-events/security-events.service.js';
+import { SecurityEventType } from '../security-events/security-event-type.js';
 import { PasswordService } from '../users/password.service.js';
 import { UserDto } from '../users/user.dto.js';
 import { User } from '../users/user.entity.js';
@@ -20,6 +22,24 @@ import { ClientInfo, SessionsService } from './sessions.service.js';
 const invalidCredentials = () =>
   new AppException(Problem.InvalidCredentials, 'The login name or password is wrong.');
 
+/** Names the identifier tried and why it failed; never the password. */
+const loginFailed = (dto: LoginDto, user: User | null, matches: boolean) => ({
+  type: SecurityEventType.LoginFailed,
+  userId: user?.id ?? null,
+  actorId: null,
+  sessionId: null,
+  details: {
+    identifier: (dto.email ?? dto.username ?? '').slice(0, 254),
+    reason: !user ? 'unknown_user' : !matches ? 'wrong_password' : 'inactive',
+  },
+});
+
+const sessionRevoked = (userId: string, sessionId: string) => ({
+  type: SecurityEventType.SessionRevoked,
+  userId,
+  details: { revokedSessionId: sessionId },
+});
+
 @Injectable()
 export class AuthService {
   constructor(
@@ -28,6 +48,7 @@ export class AuthService {
     private readonly accessTokens: AccessTokenService,
     private readonly sessions: SessionsService,
     private readonly revocation: RevocationService,
+    private readonly events: SecurityEventsService,
   ) {}
 
   async register(dto: RegisterDto): Promise<UserDto> {
@@ -40,7 +61,10 @@ export class AuthService {
     }
     const user = await this.users.findWithPasswordHash(dto);
     const matches = await this.passwords.verify(dto.password, user?.passwordHash);
-    if (!user || !matches || !user.isActive) throw invalidCredentials();
+    if (!user || !matches || !user.isActive) {
+      this.events.recordDetached(loginFailed(dto, user, matches));
+      throw invalidCredentials();
+    }
     const { sessionId, refreshToken } = await this.sessions.start(user.id, client);
     return this.tokenResponse(user, sessionId, refreshToken);
   }
@@ -62,7 +86,7 @@ export class AuthService {
       case 'global':
         return this.revocation.revokeEverything(token);
       case 'others':
-        return this.revocation.revokeAllSessions(token.sub, token.sid);
+        return this.revocation.revokeOthers(token);
     }
   }
 
@@ -77,9 +101,12 @@ export class AuthService {
   }
 
   async revokeSession({ user }: AuthenticatedUser, sessionId: string): Promise<void> {
-    if (!(await this.revocation.revokeSession(user.id, sessionId))) {
-      throw AppException.notFound('Session');
-    }
+    const revoked = await this.events.inTransaction(async (manager) => {
+      const found = await this.revocation.revokeSession(user.id, sessionId, manager);
+      if (found) await this.events.record(sessionRevoked(user.id, sessionId), manager);
+      return found;
+    });
+    if (!revoked) throw AppException.notFound('Session');
   }
 
   /** RFC 7662-style: anything but a live access token is simply inactive. */

@@ -6,6 +6,8 @@ import { DataSource, IsNull, MoreThan } from 'typeorm';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
+import { SecurityEventsService } from '../security-events/security-events.service.js';
+import { SecurityEventType } from '../security-events/security-event-type.js';
 import { generateRefreshToken, hashRefreshToken } from './refresh-token.js';
 import { RetiredRefreshToken } from './retired-refresh-token.entity.js';
 import { RevocationService } from './revocation.service.js';
@@ -23,6 +25,21 @@ export interface SessionGrant {
   refreshToken: string;
 }
 
+const loginSucceeded = (userId: string, sessionId: string) => ({
+  type: SecurityEventType.LoginSucceeded,
+  userId,
+  actorId: userId,
+  sessionId,
+});
+
+const refreshTokenReused = (retired: { userId: string; sessionId: string }) => ({
+  type: SecurityEventType.RefreshTokenReused,
+  userId: retired.userId,
+  actorId: null,
+  sessionId: retired.sessionId,
+  details: { sessionRevoked: true },
+});
+
 const invalidRefreshToken = () =>
   new AppException(Problem.RefreshTokenInvalid, 'The refresh token is invalid, expired or used.');
 
@@ -34,6 +51,7 @@ export class SessionsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly revocation: RevocationService,
+    private readonly events: SecurityEventsService,
     config: ConfigService<Environment, true>,
   ) {
     this.refreshTtlMs = config.get('JWT_REFRESH_TTL', { infer: true }) * 1000;
@@ -43,7 +61,7 @@ export class SessionsService {
     const refreshToken = generateRefreshToken();
     const now = new Date();
     const sessionId = randomUUID();
-    await this.dataSource.getRepository(Session).insert({
+    const session = {
       id: sessionId,
       userId,
       refreshTokenHash: hashRefreshToken(refreshToken),
@@ -53,6 +71,10 @@ export class SessionsService {
       lastUsedAt: now,
       expiresAt: new Date(now.getTime() + this.refreshTtlMs),
       revokedAt: null,
+    };
+    await this.dataSource.transaction(async (manager) => {
+      await manager.insert(Session, session);
+      await this.events.record(loginSucceeded(userId, sessionId), manager);
     });
     return { sessionId, userId, refreshToken };
   }
@@ -99,7 +121,12 @@ export class SessionsService {
       .select(['retired.sessionId AS "sessionId"', 'session.userId AS "userId"'])
       .where('retired.tokenHash = :hash', { hash: presentedHash })
       .getRawOne<{ sessionId: string; userId: string }>();
-    if (retired) await this.revocation.revokeSession(retired.userId, retired.sessionId);
+    if (retired) {
+      await this.dataSource.transaction(async (manager) => {
+        await this.revocation.revokeSession(retired.userId, retired.sessionId, manager);
+        await this.events.record(refreshTokenReused(retired), manager);
+      });
+    }
     throw invalidRefreshToken();
   }
 

@@ -2,15 +2,28 @@ import 'reflect-metadata';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { InitialSchema1795291100000 } from '../../migrations/1795291100000-InitialSchema.js';
 import { CreateTemplates1795291200000 } from '../../migrations/1795291200000-CreateTemplates.js';
+import { CreateSecurityEvents1795291600000 } from '../../migrations/1795291600000-CreateSecurityEvents.js';
 import { RetiredRefreshToken } from '../auth/retired-refresh-token.entity.js';
 import { RevokedAccessToken } from '../auth/revoked-access-token.entity.js';
 import { Session } from '../auth/session.entity.js';
+import { SecurityEvent } from '../security-events/security-event.entity.js';
 import { Template } from '../templates/template.entity.js';
 import { User } from '../users/user.entity.js';
 
 // Listed as classes: ESM has no __dirname for glob paths.
-export const ENTITIES = [User, Session, RetiredRefreshToken, RevokedAccessToken, Template];
-export const MIGRATIONS = [InitialSchema1795291100000, CreateTemplates1795291200000];
+export const ENTITIES = [
+  User,
+  Session,
+  RetiredRefreshToken,
+  RevokedAccessToken,
+  Template,
+  SecurityEvent,
+];
+export const MIGRATIONS = [
+  InitialSchema1795291100000,
+  CreateTemplates1795291200000,
+  CreateSecurityEvents1795291600000,
+];
 
 /** The one set of TypeORM options, shared by the app, the CLI and the migration commands. */
 export function dataSourceOptions(url: string): DataSourceOptions {
