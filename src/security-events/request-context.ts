@@ -8,8 +8,12 @@ import type { AuthenticatedUser } from '../auth/authenticated-user.js';
  */
 const storage = new AsyncLocalStorage<FastifyRequest>();
 
-/** Runs the rest of a request's handling inside its context (a Fastify preHandler hook). */
+/**
+ * Runs the rest of a request's handling inside its context (a Fastify preHandler hook). Reads
+ * record no events, so GET and HEAD skip it and keep the hot path (bearer checks) as it was.
+ */
 export function bindRequestContext(request: FastifyRequest, _reply: unknown, done: () => void) {
+  if (request.method === 'GET' || request.method === 'HEAD') return done();
   storage.run(request, done);
 }
 
