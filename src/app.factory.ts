@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { createLogger, PinoNestLogger } from './common/logging/logger.js';
 import { Environment, validateEnvironment } from './config/environment.js';
+import { METRICS_PATH } from './metrics/metrics.controller.js';
 
 export const API_PREFIX = 'api/v1';
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -75,7 +76,10 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   });
 
   app.setGlobalPrefix(API_PREFIX, {
-    exclude: [{ path: '.well-known/jwks.json', method: RequestMethod.GET }],
+    exclude: [
+      { path: '.well-known/jwks.json', method: RequestMethod.GET },
+      { path: METRICS_PATH, method: RequestMethod.GET },
+    ],
   });
   setUpSwagger(app);
   await app.init();
@@ -93,7 +97,8 @@ function setUpSwagger(app: NestFastifyApplication): void {
     .addTag('auth', 'Accounts, tokens and sessions')
     .addTag('users', 'The caller, and user administration (admins)')
     .addTag('templates', "The caller's own templates")
-    .addTag('service', 'Health')
+    .addTag('audit', 'The security trail (admins)')
+    .addTag('service', 'Health and metrics')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
   const document = SwaggerModule.createDocument(app, config);

@@ -13,6 +13,8 @@ import { Environment, validateEnvironment } from './config/environment.js';
 import { dataSourceOptions } from './database/data-source.js';
 import { openMigratedDataSource } from './database/migrate.js';
 import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { SecurityEventsApiModule } from './security-events/security-events.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
 import { StartupAdminService } from './users/startup-admin.service.js';
@@ -51,6 +53,8 @@ export class AppModule {
         AuthModule,
         HealthModule,
         TemplatesModule,
+        MetricsModule,
+        SecurityEventsApiModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

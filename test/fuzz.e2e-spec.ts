@@ -43,6 +43,13 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/api/v1/templates/:id' },
   { method: 'PATCH', path: '/api/v1/templates/:id', fields: ['name', 'content'] },
   { method: 'DELETE', path: '/api/v1/templates/:id' },
+  { method: 'GET', path: '/api/v1/users/me/security-events', query: ['page', 'limit'] },
+  {
+    method: 'GET',
+    path: '/api/v1/audit-events',
+    query: ['page', 'limit', 'userId', 'type', 'since', 'until'],
+  },
+  { method: 'GET', path: '/metrics' },
 ];
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountModule } from '../account/account.module.js';
+import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenService } from './access-token.service.js';
 import { AuthController } from './auth.controller.js';
@@ -20,6 +21,7 @@ import { WellKnownController } from './well-known.controller.js';
     RevocationModule,
     UsersModule,
     AccountModule,
+    SecurityEventsModule,
   ],
   controllers: [AuthController, WellKnownController],
   providers: [AuthService, AccessTokenService, SessionsService, JwtStrategy],

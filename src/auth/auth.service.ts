@@ -4,6 +4,8 @@ import { AccountService } from '../account/account.service.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
+import { SecurityEventsService } from '../security-events/security-events.service.js';
+import { SecurityEventType } from '../security-events/security-event-type.js';
 import { PasswordService } from '../users/password.service.js';
 import { UserDto } from '../users/user.dto.js';
 import { User } from '../users/user.entity.js';
@@ -23,6 +25,24 @@ import { ClientInfo, SessionsService } from './sessions.service.js';
 const invalidCredentials = () =>
   new AppException(Problem.InvalidCredentials, 'The login name or password is wrong.');
 
+/** Names the identifier tried and why it failed; never the password. */
+const loginFailed = (dto: LoginDto, user: User | null, matches: boolean) => ({
+  type: SecurityEventType.LoginFailed,
+  userId: user?.id ?? null,
+  actorId: null,
+  sessionId: null,
+  details: {
+    identifier: (dto.email ?? dto.username ?? '').slice(0, 254),
+    reason: !user ? 'unknown_user' : !matches ? 'wrong_password' : 'inactive',
+  },
+});
+
+const sessionRevoked = (userId: string, sessionId: string) => ({
+  type: SecurityEventType.SessionRevoked,
+  userId,
+  details: { revokedSessionId: sessionId },
+});
+
 @Injectable()
 export class AuthService {
   private readonly requireVerifiedEmail: boolean;
@@ -34,6 +54,7 @@ export class AuthService {
     private readonly sessions: SessionsService,
     private readonly revocation: RevocationService,
     private readonly account: AccountService,
+    private readonly events: SecurityEventsService,
     config: ConfigService<Environment, true>,
   ) {
     this.requireVerifiedEmail = config.get('REQUIRE_VERIFIED_EMAIL', { infer: true });
@@ -52,7 +73,10 @@ export class AuthService {
     }
     const user = await this.users.findWithPasswordHash(dto);
     const matches = await this.passwords.verify(dto.password, user?.passwordHash);
-    if (!user || !matches || !user.isActive) throw invalidCredentials();
+    if (!user || !matches || !user.isActive) {
+      this.events.recordDetached(loginFailed(dto, user, matches));
+      throw invalidCredentials();
+    }
     // Only after the right password: this answer must not tell a guesser anything.
     if (this.requireVerifiedEmail && !user.emailVerified) {
       throw new AppException(
@@ -81,7 +105,7 @@ export class AuthService {
       case 'global':
         return this.revocation.revokeEverything(token);
       case 'others':
-        return this.revocation.revokeAllSessions(token.sub, token.sid);
+        return this.revocation.revokeOthers(token);
     }
   }
 
@@ -96,9 +120,12 @@ export class AuthService {
   }
 
   async revokeSession({ user }: AuthenticatedUser, sessionId: string): Promise<void> {
-    if (!(await this.revocation.revokeSession(user.id, sessionId))) {
-      throw AppException.notFound('Session');
-    }
+    const revoked = await this.events.inTransaction(async (manager) => {
+      const found = await this.revocation.revokeSession(user.id, sessionId, manager);
+      if (found) await this.events.record(sessionRevoked(user.id, sessionId), manager);
+      return found;
+    });
+    if (!revoked) throw AppException.notFound('Session');
   }
 
   /** RFC 7662-style: anything but a live access token is simply inactive. */

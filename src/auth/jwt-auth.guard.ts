@@ -5,12 +5,17 @@ import { AppException } from '../common/errors/app.exception.js';
 import { IS_PUBLIC } from '../common/decorators/public.decorator.js';
 import { Problem } from '../common/errors/problem.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
+import { bearerCheckOutcome } from '../metrics/bearer-check-outcome.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { JWT_STRATEGY } from './jwt.strategy.js';
 
 /** The global guard: every route needs a live access token unless it says `@Public()`. */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly metrics: MetricsService,
+  ) {
     super();
   }
 
@@ -23,6 +28,7 @@ export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
   }
 
   override handleRequest<T = AuthenticatedUser>(error: Error | null, user: T | false): T {
+    this.metrics.countBearerCheck(bearerCheckOutcome(error, user));
     if (error) throw error;
     if (!user) throw new AppException(Problem.TokenMissing, 'A bearer access token is required.');
     return user;

@@ -4,11 +4,20 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, LessThan, Not } from 'typeorm';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
+import { SecurityEventsService } from '../security-events/security-events.service.js';
+import { SecurityEventType } from '../security-events/security-event-type.js';
 import { User } from '../users/user.entity.js';
 import type { AccessTokenClaims } from './access-token.service.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
 import { RevokedAccessToken } from './revoked-access-token.entity.js';
 import { Session } from './session.entity.js';
+
+const logout = (claims: AccessTokenClaims, scope: 'local' | 'global' | 'others') => ({
+  type: SecurityEventType.Logout,
+  userId: claims.sub,
+  sessionId: claims.sid,
+  details: { scope },
+});
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 const KEEP_DEAD_SESSIONS_MS = 24 * 60 * 60 * 1000;
@@ -23,7 +32,10 @@ const KEEP_DEAD_SESSIONS_MS = 24 * 60 * 60 * 1000;
 export class RevocationService {
   private readonly logger = new Logger(RevocationService.name);
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly events: SecurityEventsService,
+  ) {}
 
   /** The user behind verified claims, or a 401 problem when the token may no longer be used. */
   async authenticate(claims: AccessTokenClaims): Promise<AuthenticatedUser> {
@@ -88,6 +100,7 @@ export class RevocationService {
     await this.dataSource.transaction(async (manager) => {
       await this.revokeSession(claims.sub, claims.sid, manager);
       await this.blockAccessToken(claims, manager);
+      await this.events.record(logout(claims, 'local'), manager);
     });
   }
 
@@ -96,6 +109,15 @@ export class RevocationService {
     await this.dataSource.transaction(async (manager) => {
       await this.revokeAllSessions(claims.sub, undefined, manager);
       await this.blockAccessToken(claims, manager);
+      await this.events.record(logout(claims, 'global'), manager);
+    });
+  }
+
+  /** Ends every session of the user but the presenting one. */
+  async revokeOthers(claims: AccessTokenClaims): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await this.revokeAllSessions(claims.sub, claims.sid, manager);
+      await this.events.record(logout(claims, 'others'), manager);
     });
   }
 

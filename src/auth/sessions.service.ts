@@ -14,6 +14,8 @@ import {
   isWithinReuseGrace,
   successorKey,
 } from './refresh-token.js';
+import { SecurityEventsService } from '../security-events/security-events.service.js';
+import { SecurityEventType } from '../security-events/security-event-type.js';
 import { RetiredRefreshToken } from './retired-refresh-token.entity.js';
 import { RevocationService } from './revocation.service.js';
 import { Session } from './session.entity.js';
@@ -30,6 +32,21 @@ export interface SessionGrant {
   refreshToken: string;
 }
 
+const loginSucceeded = (userId: string, sessionId: string) => ({
+  type: SecurityEventType.LoginSucceeded,
+  userId,
+  actorId: userId,
+  sessionId,
+});
+
+const refreshTokenReused = (retired: { userId: string; sessionId: string }) => ({
+  type: SecurityEventType.RefreshTokenReused,
+  userId: retired.userId,
+  actorId: null,
+  sessionId: retired.sessionId,
+  details: { sessionRevoked: true },
+});
+
 const invalidRefreshToken = () =>
   new AppException(Problem.RefreshTokenInvalid, 'The refresh token is invalid, expired or used.');
 
@@ -43,6 +60,7 @@ export class SessionsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly revocation: RevocationService,
+    private readonly events: SecurityEventsService,
     config: ConfigService<Environment, true>,
   ) {
     this.refreshTtlMs = config.get('JWT_REFRESH_TTL', { infer: true }) * 1000;
@@ -58,7 +76,7 @@ export class SessionsService {
     const refreshToken = generateRefreshToken();
     const now = new Date();
     const sessionId = randomUUID();
-    await this.dataSource.getRepository(Session).insert({
+    const session = {
       id: sessionId,
       userId,
       refreshTokenHash: hashRefreshToken(refreshToken),
@@ -68,6 +86,10 @@ export class SessionsService {
       lastUsedAt: now,
       expiresAt: new Date(now.getTime() + this.refreshTtlMs),
       revokedAt: null,
+    };
+    await this.dataSource.transaction(async (manager) => {
+      await manager.insert(Session, session);
+      await this.events.record(loginSucceeded(userId, sessionId), manager);
     });
     return { sessionId, userId, refreshToken };
   }
@@ -135,7 +157,10 @@ export class SessionsService {
     if (!retired) throw invalidRefreshToken();
     const { sessionId, userId } = retired;
     if (!isWithinReuseGrace(new Date(retired.retiredAt), now, this.reuseGraceSeconds)) {
-      await this.revocation.revokeSession(userId, sessionId);
+      await this.dataSource.transaction(async (manager) => {
+        await this.revocation.revokeSession(userId, sessionId, manager);
+        await this.events.record(refreshTokenReused(retired), manager);
+      });
       throw invalidRefreshToken();
     }
 

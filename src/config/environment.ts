@@ -216,10 +216,23 @@ export class Environment {
   @Min(1)
   RATE_LIMIT_MAIL = 5;
 
+  /** When set, `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  METRICS_TOKEN?: string;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)
   RATE_LIMIT_MAIL_WINDOW = 3600;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  SECURITY_EVENTS_RETENTION_DAYS = 90;
 
   @Transform(emptyToUndefined)
   @IsOptional()

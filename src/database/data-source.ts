@@ -4,9 +4,11 @@ import { InitialSchema1795291100000 } from '../../migrations/1795291100000-Initi
 import { CreateTemplates1795291200000 } from '../../migrations/1795291200000-CreateTemplates.js';
 import { CreateAccountActionTokens1795291500000 } from '../../migrations/1795291500000-CreateAccountActionTokens.js';
 import { ActionToken } from '../account/action-token.entity.js';
+import { CreateSecurityEvents1795291600000 } from '../../migrations/1795291600000-CreateSecurityEvents.js';
 import { RetiredRefreshToken } from '../auth/retired-refresh-token.entity.js';
 import { RevokedAccessToken } from '../auth/revoked-access-token.entity.js';
 import { Session } from '../auth/session.entity.js';
+import { SecurityEvent } from '../security-events/security-event.entity.js';
 import { Template } from '../templates/template.entity.js';
 import { User } from '../users/user.entity.js';
 
@@ -18,11 +20,13 @@ export const ENTITIES = [
   RevokedAccessToken,
   Template,
   ActionToken,
+  SecurityEvent,
 ];
 export const MIGRATIONS = [
   InitialSchema1795291100000,
   CreateTemplates1795291200000,
   CreateAccountActionTokens1795291500000,
+  CreateSecurityEvents1795291600000,
 ];
 
 /** The one set of TypeORM options, shared by the app, the CLI and the migration commands. */

@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
+import { SecurityEventsService } from '../security-events/security-events.service.js';
+import { SecurityEventType } from '../security-events/security-event-type.js';
 import { RATE_LIMIT_BUCKET, RateLimitBucket } from './rate-limit.decorator.js';
 import { RateLimitHit, RateLimitStore } from './rate-limit.store.js';
 
@@ -16,6 +18,16 @@ export function loginName(body: unknown): string {
   const name = typeof email === 'string' ? email : typeof username === 'string' ? username : '';
   return name.trim().toLowerCase();
 }
+
+const rateLimited = (bucket: RateLimitBucket, request: FastifyRequest) => ({
+  type: SecurityEventType.RateLimited,
+  userId: null,
+  details: {
+    bucket,
+    route: request.routeOptions.url ?? null,
+    ...(bucket === 'login' ? { identifier: loginName(request.body).slice(0, 254) } : {}),
+  },
+});
 
 /**
  * Applies the limits of the API guide to the routes marked `@RateLimit(...)`: login attempts per
@@ -33,6 +45,7 @@ export class RateLimitGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly store: RateLimitStore,
+    private readonly events: SecurityEventsService,
     config: ConfigService<Environment, true>,
   ) {
     this.enabled = config.get('RATE_LIMIT_ENABLED', { infer: true });
@@ -60,6 +73,7 @@ export class RateLimitGuard implements CanActivate {
     const limited = (await Promise.all(hits)).filter((hit) => hit.limited);
     if (limited.length) {
       const retryAfter = Math.max(...limited.map((hit) => hit.retryAfterSeconds));
+      this.events.recordDetached(rateLimited(bucket, request));
       throw new AppException(Problem.TooManyRequests, 'Too many requests. Try again later.', {
         headers: { 'retry-after': String(retryAfter) },
       });

@@ -3,12 +3,14 @@ import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import type { Environment } from '../config/environment.js';
 import { AddressRateLimiter } from './address-rate-limiter.js';
+import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { MemoryRateLimitStore } from './memory-rate-limit.store.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 import { RateLimitStore } from './rate-limit.store.js';
 import { RedisRateLimitStore } from './redis-rate-limit.store.js';
 
 @Module({
+  imports: [SecurityEventsModule],
   providers: [
     {
       provide: RateLimitStore,

@@ -4,6 +4,8 @@ import { EntityManager, FindOperator, Repository } from 'typeorm';
 import { StrictMock, strictMock } from '../../test/support/strict-mock.js';
 import type { RevocationService } from '../auth/revocation.service.js';
 import { Problem } from '../common/errors/problem.js';
+import type { SecurityEventsService } from '../security-events/security-events.service.js';
+import { SecurityEventType } from '../security-events/security-event-type.js';
 import type { PasswordService } from './password.service.js';
 import { Role, User } from './user.entity.js';
 import { UsersService } from './users.service.js';
@@ -33,6 +35,7 @@ describe(UsersService.name, () => {
   let manager: StrictMock<EntityManager>;
   let passwords: StrictMock<PasswordService>;
   let revocation: StrictMock<RevocationService>;
+  let events: StrictMock<SecurityEventsService>;
 
   beforeEach(() => {
     users = strictMock<Repository<User>>('Repository<User>');
@@ -43,7 +46,9 @@ describe(UsersService.name, () => {
     Object.assign(users, { manager: outer });
     passwords = strictMock<PasswordService>('PasswordService');
     revocation = strictMock<RevocationService>('RevocationService');
-    sut = new UsersService(users, passwords, revocation);
+    events = strictMock<SecurityEventsService>('SecurityEventsService');
+    events.record.mockResolvedValue(undefined);
+    sut = new UsersService(users, passwords, revocation, events);
   });
 
   /** The rows lockForChange reads: the active admins, then the user itself. */
@@ -158,6 +163,10 @@ describe(UsersService.name, () => {
         { passwordHash: 'new hash' },
       );
       expect(revocation.revokeAllSessions).toHaveBeenCalledWith(user.id, keep, manager);
+      expect(events.record).toHaveBeenCalledWith(
+        { type: SecurityEventType.PasswordChanged, userId: user.id },
+        manager,
+      );
     });
   });
 
@@ -306,6 +315,52 @@ describe(UsersService.name, () => {
       },
     );
 
+    it('records a role change with the old and new role, in the same transaction', async () => {
+      const user = aUser();
+      givenLocked(user, [anAdmin()]);
+      manager.save.mockImplementationOnce((entity: any) => Promise.resolve(entity));
+      revocation.revokeAllSessions.mockResolvedValueOnce(undefined);
+
+      await sut.update(user.id, { role: Role.Admin });
+
+      expect(events.record).toHaveBeenCalledWith(
+        {
+          type: SecurityEventType.RoleChanged,
+          userId: user.id,
+          details: { from: Role.User, to: Role.Admin },
+        },
+        manager,
+      );
+    });
+
+    it.each([
+      ['a deactivation', aUser(), { isActive: false }, SecurityEventType.Deactivated],
+      [
+        'a reactivation',
+        aUser({ isActive: false }),
+        { isActive: true },
+        SecurityEventType.Activated,
+      ],
+    ])('records %s', async (_, user, changes, type) => {
+      givenLocked(user, []);
+      manager.save.mockImplementationOnce((entity: any) => Promise.resolve(entity));
+      revocation.revokeAllSessions.mockResolvedValue(undefined);
+
+      await sut.update(user.id, changes);
+
+      expect(events.record).toHaveBeenCalledWith({ type, userId: user.id }, manager);
+    });
+
+    it('records nothing when only the name changes', async () => {
+      const user = aUser();
+      givenLocked(user, []);
+      manager.save.mockImplementationOnce((entity: any) => Promise.resolve(entity));
+
+      await sut.update(user.id, { name: 'Ada' });
+
+      expect(events.record).not.toHaveBeenCalled();
+    });
+
     it.each([
       ['the same role again', aUser(), { role: Role.User }],
       ['a reactivation', aUser({ isActive: false }), { isActive: true }],
@@ -448,7 +503,7 @@ describe(UsersService.name, () => {
       users.findOne.mockResolvedValueOnce(null);
       passwords.hash.mockResolvedValueOnce('hash');
       users.create.mockImplementationOnce(((fields: Partial<User>) => aUser(fields)) as any);
-      users.save.mockImplementationOnce((entity: any) => Promise.resolve(entity));
+      manager.save.mockImplementationOnce((entity: any) => Promise.resolve(entity));
 
       const { user, created } = await sut.createAdmin(account);
 
@@ -473,7 +528,7 @@ describe(UsersService.name, () => {
       users.findOne.mockResolvedValueOnce(null).mockResolvedValueOnce(winner);
       passwords.hash.mockResolvedValueOnce('hash');
       users.create.mockImplementationOnce(((fields: Partial<User>) => aUser(fields)) as any);
-      users.save.mockRejectedValueOnce(uniqueViolation('UQ_users_email'));
+      manager.save.mockRejectedValueOnce(uniqueViolation('UQ_users_email'));
 
       await expect(sut.createAdmin(account)).resolves.toEqual({ user: winner, created: false });
     });

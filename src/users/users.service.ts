@@ -11,6 +11,8 @@ import { flattenValidationErrors, validationFailed } from '../common/http/valida
 import { SearchPageQueryDto } from '../common/pagination/page-query.dto.js';
 import { likePattern, offsetOf, Paginated, paginated } from '../common/pagination/paginated.js';
 import { uniqueViolation } from '../database/database-errors.js';
+import { SecurityEventsService } from '../security-events/security-events.service.js';
+import { SecurityEventType } from '../security-events/security-event-type.js';
 import { UpdateProfileDto } from './dto/update-profile.dto.js';
 import { UpdateUserDto } from './dto/update-user.dto.js';
 import { WelcomeMessageDto } from './dto/welcome-message.dto.js';
@@ -68,6 +70,7 @@ export class UsersService {
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly passwords: PasswordService,
     private readonly revocation: RevocationService,
+    private readonly events: SecurityEventsService,
   ) {}
 
   /** Creates a user; a taken email or username is a 409 from the unique indexes. */
@@ -84,7 +87,11 @@ export class UsersService {
       emailVerified: input.emailVerified ?? false,
     });
     try {
-      return await this.users.save(user);
+      return await this.users.manager.transaction(async (manager) => {
+        const saved = await manager.save(user);
+        await this.events.record(registered(saved), manager);
+        return saved;
+      });
     } catch (error) {
       rethrowUserConflict(error);
     }
@@ -148,6 +155,10 @@ export class UsersService {
     await this.users.manager.transaction(async (manager) => {
       await manager.update(User, { id: user.id }, { passwordHash });
       await this.revocation.revokeAllSessions(user.id, keepSessionId, manager);
+      await this.events.record(
+        { type: SecurityEventType.PasswordChanged, userId: user.id },
+        manager,
+      );
     });
   }
 
@@ -211,6 +222,8 @@ export class UsersService {
       const wasActiveAdmin = isActiveAdmin(user);
       const roleChanged = changes.role !== undefined && changes.role !== user.role;
       const deactivated = changes.isActive === false && user.isActive;
+      const activated = changes.isActive === true && !user.isActive;
+      const previousRole = user.role;
       if (changes.role !== undefined) user.role = changes.role;
       if (changes.isActive !== undefined) user.isActive = changes.isActive;
       if (changes.name !== undefined) user.name = changes.name;
@@ -220,6 +233,17 @@ export class UsersService {
       const saved = await manager.save(user);
       if (roleChanged || deactivated) {
         await this.revocation.revokeAllSessions(user.id, undefined, manager);
+      }
+      if (roleChanged) {
+        const details = { from: previousRole, to: user.role };
+        await this.events.record(
+          { type: SecurityEventType.RoleChanged, userId: id, details },
+          manager,
+        );
+      }
+      if (deactivated || activated) {
+        const type = deactivated ? SecurityEventType.Deactivated : SecurityEventType.Activated;
+        await this.events.record({ type, userId: id }, manager);
       }
       return saved;
     });
@@ -235,6 +259,7 @@ export class UsersService {
       const { user, otherActiveAdmins } = await this.lockForChange(manager, id);
       if (isActiveAdmin(user) && otherActiveAdmins === 0) throw lastActiveAdmin();
       await manager.delete(User, { id });
+      await this.events.record({ type: SecurityEventType.Deleted, userId: id }, manager);
     });
   }
 
@@ -286,6 +311,14 @@ export class UsersService {
     });
   }
 }
+
+const registered = (user: User) => ({
+  type: SecurityEventType.Registered,
+  userId: user.id,
+  actorId: user.id,
+  sessionId: null,
+  details: { role: user.role },
+});
 
 /** An admin account from outside HTTP meets the rules of registration; returns it normalised. */
 async function checkAccount(account: AdminAccount): Promise<AdminAccount> {

@@ -1,0 +1,138 @@
+import { Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { HttpAdapterHost } from '@nestjs/core';
+import { Interval } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { FastifyInstance } from 'fastify';
+import { DataSource, EntityManager, LessThan } from 'typeorm';
+import type { Environment } from '../config/environment.js';
+import { offsetOf, Paginated, paginated } from '../common/pagination/paginated.js';
+import type { AuditEventQueryDto } from './dto/audit-event-query.dto.js';
+import { SecurityEventDto } from './dto/security-event.dto.js';
+import type { PageQueryDto } from '../common/pagination/page-query.dto.js';
+import { bindRequestContext, currentRequestContext } from './request-context.js';
+import { EventDetails, SecurityEvent } from './security-event.entity.js';
+import { SecurityEventType } from './security-event-type.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Keys that must never reach `details`, whatever a caller passes by mistake. */
+const SECRET_KEY = /password|hash|token|secret/i;
+
+export interface NewSecurityEvent {
+  type: SecurityEventType;
+  /** The account the event is about; null when none is known (a login for an unknown name). */
+  userId: string | null;
+  /** Defaults to the authenticated caller of the current request. */
+  actorId?: string | null;
+  /** Defaults to the session of the caller's access token. */
+  sessionId?: string | null;
+  details?: EventDetails;
+}
+
+/**
+ * Writes and reads the security trail. `record` takes the caller's EntityManager so that the
+ * event commits or rolls back with the change it records; `recordDetached` is for events that
+ * record no change (a failed login, a rate-limit hit) and must not hold up the answer.
+ */
+@Injectable()
+export class SecurityEventsService implements OnModuleInit {
+  private readonly logger = new Logger(SecurityEventsService.name);
+  private readonly retentionMs: number;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly adapterHost: HttpAdapterHost,
+    config: ConfigService<Environment, true>,
+    // Absent in the CLI, which serves no metrics.
+    @Optional() private readonly metrics?: MetricsService,
+  ) {
+    this.retentionMs = config.get('SECURITY_EVENTS_RETENTION_DAYS', { infer: true }) * DAY_MS;
+  }
+
+  onModuleInit(): void {
+    // Absent in the CLI, which has no HTTP server and no request to take a context from.
+    const fastify = this.adapterHost?.httpAdapter?.getInstance<FastifyInstance>();
+    fastify?.addHook('preHandler', bindRequestContext);
+  }
+
+  /** Runs `work` in a transaction, for callers that need one to join an event to a change. */
+  inTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /** Records an event in the caller's transaction; a failed insert fails the transaction. */
+  async record(event: NewSecurityEvent, manager?: EntityManager): Promise<void> {
+    await (manager ?? this.dataSource.manager).insert(SecurityEvent, this.toRow(event));
+    if (event.type === SecurityEventType.RefreshTokenReused) this.metrics?.countRefreshReuse();
+  }
+
+  /** Records an event on its own connection without waiting for it; a failure is logged. */
+  recordDetached(event: NewSecurityEvent): void {
+    // The row is built now, while the request context is still the caller's.
+    const row = this.toRow(event);
+    this.dataSource.manager.insert(SecurityEvent, row).catch((error: unknown) => {
+      this.logger.warn(`Recording ${row.type} failed: ${(error as Error).message}`);
+    });
+  }
+
+  /** One user's own events, newest first. */
+  async listForUser(userId: string, query: PageQueryDto): Promise<Paginated<SecurityEventDto>> {
+    const [events, total] = await this.dataSource.getRepository(SecurityEvent).findAndCount({
+      where: { userId },
+      order: { at: 'DESC', id: 'DESC' },
+      skip: offsetOf(query),
+      take: query.limit,
+    });
+    return paginated(events.map(SecurityEventDto.from), total, query);
+  }
+
+  /** Every event, newest first, filtered by user, type and time range (inclusive). */
+  async list(query: AuditEventQueryDto): Promise<Paginated<SecurityEventDto>> {
+    const builder = this.dataSource
+      .getRepository(SecurityEvent)
+      .createQueryBuilder('event')
+      .orderBy('event.at', 'DESC')
+      .addOrderBy('event.id', 'DESC')
+      .skip(offsetOf(query))
+      .take(query.limit);
+    if (query.userId) builder.andWhere('event.userId = :userId', { userId: query.userId });
+    if (query.type) builder.andWhere('event.type = :type', { type: query.type });
+    if (query.since) builder.andWhere('event.at >= :since', { since: new Date(query.since) });
+    if (query.until) builder.andWhere('event.at <= :until', { until: new Date(query.until) });
+    const [events, total] = await builder.getManyAndCount();
+    return paginated(events.map(SecurityEventDto.from), total, query);
+  }
+
+  @Interval(PRUNE_EVERY_MS)
+  async prune(): Promise<void> {
+    try {
+      await this.dataSource.manager.delete(SecurityEvent, {
+        at: LessThan(new Date(Date.now() - this.retentionMs)),
+      });
+    } catch (error) {
+      this.logger.warn(`Pruning security events failed: ${(error as Error).message}`);
+    }
+  }
+
+  private toRow(event: NewSecurityEvent): Omit<SecurityEvent, 'id' | 'at'> {
+    const context = currentRequestContext();
+    return {
+      type: event.type,
+      userId: event.userId,
+      actorId: event.actorId === undefined ? context.callerId : event.actorId,
+      sessionId: event.sessionId === undefined ? context.callerSessionId : event.sessionId,
+      ip: context.ip,
+      userAgent: context.userAgent,
+      requestId: context.requestId,
+      details: withoutSecrets(event.details ?? {}),
+    };
+  }
+}
+
+/** Drops any key that names a secret: a second line of defence behind the callers. */
+export function withoutSecrets(details: EventDetails): EventDetails {
+  return Object.fromEntries(Object.entries(details).filter(([key]) => !SECRET_KEY.test(key)));
+}
