@@ -132,7 +132,20 @@ describe('Account recovery and email verification (e2e, real SMTP)', () => {
         401,
         'invalid-credentials',
       );
-      await login(http, { email: user.email, password: 'a brand new passphrase' });
+      const fresh = await login(http, { email: user.email, password: 'a brand new passphrase' });
+      const events = await http.get('/api/v1/users/me/security-events', {
+        token: fresh.access_token,
+      });
+      const types = (events.body.data as { type: string; actorId: string | null }[]).map(
+        (event) => [event.type, event.actorId],
+      );
+      expect(types).toEqual(
+        expect.arrayContaining([
+          ['auth.password.reset_requested', null],
+          ['auth.password.reset', user.id],
+        ]),
+      );
+      expect(events.text).not.toContain(token);
       for (const session of [tokens, other]) {
         expectProblem(
           await http.get('/api/v1/users/me', { token: session.access_token }),
@@ -282,6 +295,13 @@ describe('Account recovery and email verification (e2e, real SMTP)', () => {
       const after = await http.get('/api/v1/users/me', { token: tokens.access_token });
       expect(after.body.emailVerified).toBe(true);
       expectProblem(await verify(token), 400, 'action-token-invalid');
+      const events = await http.get('/api/v1/users/me/security-events', {
+        token: tokens.access_token,
+      });
+      const verified = (events.body.data as { type: string }[]).filter(
+        (event) => event.type === 'auth.email.verified',
+      );
+      expect(verified).toEqual([expect.objectContaining({ userId: user.id, actorId: user.id })]);
     });
 
     it('refuses a reset token as a verification token, and the other way round', async () => {

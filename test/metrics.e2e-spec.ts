@@ -31,6 +31,8 @@ describe('GET /metrics (e2e)', () => {
       'db_pool_connections_in_use',
       'db_pool_connections_idle',
       'db_pool_requests_waiting',
+      'password_pool_queued',
+      'password_pool_running',
     ]) {
       expect(text).toMatch(new RegExp(`^${gauge} \\d+$`, 'm'));
     }

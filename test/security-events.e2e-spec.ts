@@ -39,7 +39,7 @@ async function myEvents(http: Http, token: string, until?: string): Promise<Even
 }
 
 describe('Security events (e2e)', () => {
-  const suite = useApp();
+  const suite = useApp({ JWT_REFRESH_REUSE_GRACE: '0' });
   const { http } = suite;
 
   it("records a user's registration, logins, failed login and logout, for them only", async () => {

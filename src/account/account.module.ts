@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { RevocationModule } from '../auth/revocation.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
+import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { User } from '../users/user.entity.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountController } from './account.controller.js';
@@ -17,6 +18,7 @@ import { ActionTokensService } from './action-tokens.service.js';
     MailModule,
     RateLimitModule,
     RevocationModule,
+    SecurityEventsModule,
     UsersModule,
   ],
   controllers: [AccountController],

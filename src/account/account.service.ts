@@ -11,6 +11,8 @@ import { MailOutbox } from '../mail/mail-outbox.service.js';
 import { emailVerificationMail } from '../mail/templates/email-verification.template.js';
 import { passwordResetMail } from '../mail/templates/password-reset.template.js';
 import { AddressRateLimiter } from '../rate-limit/address-rate-limiter.js';
+import { SecurityEventsService } from '../security-events/security-events.service.js';
+import { SecurityEventType } from '../security-events/security-event-type.js';
 import { PasswordService } from '../users/password.service.js';
 import { assertPasswordAllowed } from '../users/password.policy.js';
 import { User } from '../users/user.entity.js';
@@ -38,6 +40,7 @@ export class AccountService {
     private readonly revocation: RevocationService,
     private readonly outbox: MailOutbox,
     private readonly addressLimiter: AddressRateLimiter,
+    private readonly events: SecurityEventsService,
     config: ConfigService<Environment, true>,
   ) {
     this.resetPageUrl = config.get('RESET_PASSWORD_URL', { infer: true });
@@ -71,6 +74,15 @@ export class AccountService {
       if (!(await this.tokens.spend(manager, token))) throw invalidToken();
       await manager.update(User, { id: user.id }, { passwordHash, emailVerified: true });
       await this.revocation.revokeAllSessions(user.id, undefined, manager);
+      await this.events.record(
+        {
+          type: SecurityEventType.PasswordReset,
+          userId: user.id,
+          actorId: user.id,
+          sessionId: null,
+        },
+        manager,
+      );
     });
   }
 
@@ -79,6 +91,15 @@ export class AccountService {
     await this.dataSource.transaction(async (manager) => {
       if (!(await this.tokens.spend(manager, token))) throw invalidToken();
       await manager.update(User, { id: user.id }, { emailVerified: true });
+      await this.events.record(
+        {
+          type: SecurityEventType.EmailVerified,
+          userId: user.id,
+          actorId: user.id,
+          sessionId: null,
+        },
+        manager,
+      );
     });
   }
 
@@ -102,7 +123,12 @@ export class AccountService {
   }
 
   private async passwordResetMail(user: User): Promise<OutgoingMail> {
-    const token = await this.tokens.issue(user.id, ActionTokenPurpose.PasswordReset);
+    const token = await this.tokens.issue(user.id, ActionTokenPurpose.PasswordReset, (manager) =>
+      this.events.record(
+        { type: SecurityEventType.PasswordResetRequested, userId: user.id, actorId: null },
+        manager,
+      ),
+    );
     return {
       to: user.email,
       ...passwordResetMail({

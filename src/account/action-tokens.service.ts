@@ -26,9 +26,14 @@ export class ActionTokensService {
 
   /**
    * Stores a new token and returns it in clear, once. A new password-reset token voids the
-   * user's older ones, so only the link in the latest mail works.
+   * user's older ones, so only the link in the latest mail works. `alongside` runs in the same
+   * transaction (the security event that records the request).
    */
-  issue(userId: string, purpose: ActionTokenPurpose): Promise<string> {
+  issue(
+    userId: string,
+    purpose: ActionTokenPurpose,
+    alongside?: (manager: EntityManager) => Promise<void>,
+  ): Promise<string> {
     const token = generateActionToken();
     const expiresAt = new Date(Date.now() + actionTokenTtlMs(purpose, this.resetTtlSeconds));
     return this.dataSource.transaction(async (manager) => {
@@ -42,6 +47,7 @@ export class ActionTokensService {
         expiresAt,
         usedAt: null,
       });
+      await alongside?.(manager);
       return token;
     });
   }

@@ -96,7 +96,6 @@ export class MetricsService implements OnModuleInit {
       'Queries waiting for a database connection',
       (pool) => pool.waitingCount,
     );
-    // The bcrypt worker pool registers its queue gauge here with `gauge(...)` once it exists.
   }
 
   onModuleInit(): void {
