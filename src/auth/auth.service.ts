@@ -41,8 +41,10 @@ export class AuthService {
     const user = await this.users.findWithPasswordHash(dto);
     const matches = await this.passwords.verify(dto.password, user?.passwordHash);
     if (!user || !matches || !user.isActive) throw invalidCredentials();
-    const { sessionId, refreshToken } = await this.sessions.start(user.id, client);
-    return this.tokenResponse(user, sessionId, refreshToken);
+    // The account can be deleted between the password check and the session insert.
+    const grant = await this.sessions.start(user.id, client);
+    if (!grant) throw invalidCredentials();
+    return this.tokenResponse(user, grant.sessionId, grant.refreshToken);
   }
 
   async refresh(presented: string, client: ClientInfo): Promise<TokenResponseDto> {

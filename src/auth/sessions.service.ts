@@ -6,6 +6,7 @@ import { DataSource, IsNull, MoreThan } from 'typeorm';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
+import { foreignKeyViolation } from '../database/database-errors.js';
 import { generateRefreshToken, hashRefreshToken } from './refresh-token.js';
 import { RetiredRefreshToken } from './retired-refresh-token.entity.js';
 import { RevocationService } from './revocation.service.js';
@@ -39,21 +40,27 @@ export class SessionsService {
     this.refreshTtlMs = config.get('JWT_REFRESH_TTL', { infer: true }) * 1000;
   }
 
-  async start(userId: string, client: ClientInfo): Promise<SessionGrant> {
+  /** Starts a session; null when the user was deleted since the caller read it. */
+  async start(userId: string, client: ClientInfo): Promise<SessionGrant | null> {
     const refreshToken = generateRefreshToken();
     const now = new Date();
     const sessionId = randomUUID();
-    await this.dataSource.getRepository(Session).insert({
-      id: sessionId,
-      userId,
-      refreshTokenHash: hashRefreshToken(refreshToken),
-      userAgent: client.userAgent,
-      ip: client.ip,
-      createdAt: now,
-      lastUsedAt: now,
-      expiresAt: new Date(now.getTime() + this.refreshTtlMs),
-      revokedAt: null,
-    });
+    try {
+      await this.dataSource.getRepository(Session).insert({
+        id: sessionId,
+        userId,
+        refreshTokenHash: hashRefreshToken(refreshToken),
+        userAgent: client.userAgent,
+        ip: client.ip,
+        createdAt: now,
+        lastUsedAt: now,
+        expiresAt: new Date(now.getTime() + this.refreshTtlMs),
+        revokedAt: null,
+      });
+    } catch (error) {
+      if (foreignKeyViolation(error)) return null;
+      throw error;
+    }
     return { sessionId, userId, refreshToken };
   }
 

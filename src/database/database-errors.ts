@@ -47,3 +47,9 @@ export function uniqueViolation(error: unknown): string | undefined {
   const candidate = driverError ?? (error as { code?: string; constraint?: string });
   return candidate?.code === '23505' ? (candidate.constraint ?? '') : undefined;
 }
+
+/** True when a PostgreSQL foreign key check failed: the row referred to is gone. */
+export function foreignKeyViolation(error: unknown): boolean {
+  const driverError = (error as { driverError?: { code?: string } })?.driverError;
+  return (driverError ?? (error as { code?: string }))?.code === '23503';
+}
