@@ -12,6 +12,8 @@ const UNAVAILABLE_CODES = new Set([
   '08001',
   '08003',
   '08006',
+  // statement_timeout: the database is too slow or stuck on a lock; the request can be retried
+  '57014',
 ]);
 
 const UNAVAILABLE_MESSAGES = [
@@ -19,6 +21,9 @@ const UNAVAILABLE_MESSAGES = [
   'timeout exceeded when trying to connect',
   'Client has encountered a connection error',
   'Connection is not established',
+  // pg's query_timeout: the server took the query and never answered
+  'Query read timeout',
+  'Connection terminated due to connection timeout',
 ];
 
 /** True when an error means the database cannot be reached, rather than a bad query. */
