@@ -33,7 +33,13 @@ async function bootstrap(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    // One order, on purpose: stop taking requests and close the pool, then stop PostgreSQL.
+    // One order, on purpose: stop accepting connections and let the requests in flight finish
+    // (idle keep-alive connections close at once) while the pool is still open; then close the
+    // pool (app.close() would close it before the server), then stop PostgreSQL.
+    await app
+      ?.getHttpAdapter()
+      .close()
+      .catch((error: unknown) => logger.error({ err: error }, 'closing the server failed'));
     await app?.close().catch((error: unknown) => logger.error({ err: error }, 'close failed'));
     await embedded?.stop();
     process.exit(0);
