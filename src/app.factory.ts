@@ -59,6 +59,10 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     http: { headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 1_000 },
     // On close: idle keep-alive connections go at once; requests in flight finish first.
     forceCloseConnections: 'idle',
+    // A request that still arrives on an open connection while draining is served (with
+    // `Connection: close`): the database stays open until the server has closed, and Fastify's
+    // own 503 here would not be a problem document.
+    return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(), adapter, {
     logger: new PinoNestLogger(logger),
