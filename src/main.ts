@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { FastifyAdapter } from '@nestjs/platform-fastify';
 import { createApp } from './app.factory.js';
 import { Logger } from '@nestjs/common';
 import { createLogger, PinoNestLogger } from './common/logging/logger.js';
@@ -36,9 +37,8 @@ async function bootstrap(): Promise<void> {
     // One order, on purpose: stop accepting connections and let the requests in flight finish
     // (idle keep-alive connections close at once) while the pool is still open; then close the
     // pool (app.close() would close it before the server), then stop PostgreSQL.
-    await app
-      ?.getHttpAdapter()
-      .close()
+    await (app?.getHttpAdapter() as FastifyAdapter | undefined)
+      ?.close()
       .catch((error: unknown) => logger.error({ err: error }, 'closing the server failed'));
     await app?.close().catch((error: unknown) => logger.error({ err: error }, 'close failed'));
     await embedded?.stop();
