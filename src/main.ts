@@ -35,8 +35,9 @@ async function bootstrap(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     // One order, on purpose: stop accepting connections and let the requests in flight finish
-    // (idle keep-alive connections close at once) while the pool is still open; then close the
-    // pool (app.close() would close it before the server), then stop PostgreSQL.
+    // (idle keep-alive connections close at once) while everything they use is still open
+    // (app.close() runs the modules' destroy hooks, such as the Redis client's, before it closes
+    // the server); then the modules and the pool, then PostgreSQL.
     await (app?.getHttpAdapter() as FastifyAdapter | undefined)
       ?.close()
       .catch((error: unknown) => logger.error({ err: error }, 'closing the server failed'));

@@ -153,9 +153,10 @@ describe('Shutdown (e2e, a server process)', () => {
     const blocker = new pg.Client({ connectionString: process.env.DATABASE_URL });
     await blocker.connect();
     try {
-      // The login's session insert waits on this lock: a request held in flight.
+      // The login's user lookup waits on this lock: a request held in flight, which still
+      // needs the database after it (the session insert).
       await blocker.query('BEGIN');
-      await blocker.query('LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE');
+      await blocker.query('LOCK TABLE users IN ACCESS EXCLUSIVE MODE');
       const inFlight = http.post('/api/v1/auth/login', {
         body: { email: user.email, password: user.password },
       });
