@@ -7,12 +7,21 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
+import { clientErrorHandler, frameworkErrorHandler } from './common/http/transport-errors.js';
 import { createLogger, PinoNestLogger } from './common/logging/logger.js';
 import { Environment, validateEnvironment } from './config/environment.js';
 import { METRICS_PATH } from './metrics/metrics.controller.js';
 
 export const API_PREFIX = 'api/v1';
 export const BODY_LIMIT_BYTES = 256 * 1024;
+/**
+ * Slow clients are cut in seconds, not minutes: the whole request (headers and body) must
+ * arrive within REQUEST_TIMEOUT_MS, the headers within HEADERS_TIMEOUT_MS, and an idle
+ * keep-alive connection is closed after KEEP_ALIVE_TIMEOUT_MS.
+ */
+export const REQUEST_TIMEOUT_MS = 10_000;
+export const HEADERS_TIMEOUT_MS = 5_000;
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 function requestId(request: IncomingMessage): string {
@@ -38,6 +47,23 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: env.TRUST_PROXY,
     genReqId: requestId,
+    // Parsed as plain data; the validation pipe refuses these keys as unknown fields by name.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    // A socket with no traffic at all for this long is dropped.
+    connectionTimeout: REQUEST_TIMEOUT_MS + 5_000,
+    // Node checks the request and header deadlines this often (30 s by default).
+    http: { headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 1_000 },
+    // On close: idle keep-alive connections go at once; requests in flight finish first.
+    forceCloseConnections: 'idle',
+    // A request that still arrives on an open connection while draining is served (with
+    // `Connection: close`): the database stays open until the server has closed, and Fastify's
+    // own 503 here would not be a problem document.
+    return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(), adapter, {
     logger: new PinoNestLogger(logger),

@@ -39,7 +39,7 @@ export class AppModule {
             if (!url)
               throw new Error('DATABASE_URL is not set and no embedded database was started');
             return {
-              ...dataSourceOptions(url),
+              ...dataSourceOptions(url, config.get('DATABASE_TIMEOUT', { infer: true }) * 1000),
               retryAttempts: 5,
               retryDelay: 1000,
             };

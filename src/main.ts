@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { FastifyAdapter } from '@nestjs/platform-fastify';
 import { createApp } from './app.factory.js';
 import { Logger } from '@nestjs/common';
 import { createLogger, PinoNestLogger } from './common/logging/logger.js';
@@ -33,7 +34,13 @@ async function bootstrap(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    // One order, on purpose: stop taking requests and close the pool, then stop PostgreSQL.
+    // One order, on purpose: stop accepting connections and let the requests in flight finish
+    // (idle keep-alive connections close at once) while everything they use is still open
+    // (app.close() runs the modules' destroy hooks, such as the Redis client's, before it closes
+    // the server); then the modules and the pool, then PostgreSQL.
+    await (app?.getHttpAdapter() as FastifyAdapter | undefined)
+      ?.close()
+      .catch((error: unknown) => logger.error({ err: error }, 'closing the server failed'));
     await app?.close().catch((error: unknown) => logger.error({ err: error }, 'close failed'));
     await embedded?.stop();
     process.exit(0);

@@ -54,25 +54,81 @@ const ROUTES: Route[] = [
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 
-/** Random JSON: anything at all, or an object whose known fields hold random values. */
+/** Text with lone halves of surrogate pairs, which have no UTF-8 form and trip some validators. */
+const unpairedText = fc
+  .tuple(
+    fc.string({ maxLength: 20 }),
+    fc.integer({ min: 0xd800, max: 0xdfff }).map((unit) => String.fromCharCode(unit)),
+    fc.string({ maxLength: 20 }),
+  )
+  .map((parts) => parts.join(''));
+
+/** Arrays and objects nested up to far past any sane depth (the stack overflowed at 1,500). */
+const deepValue = fc
+  .tuple(fc.integer({ min: 1, max: 3000 }), fc.boolean(), fc.jsonValue({ maxDepth: 1 }))
+  .map(([levels, arrays, leaf]) => {
+    let value: unknown = leaf;
+    for (let i = 0; i < levels; i++) value = arrays ? [value] : { x: value };
+    return value;
+  });
+
+/** Every JSON type a field can hold, plus the strings that used to break the server. */
+const anyValue = fc.oneof(
+  fc.constantFrom(null, true, false, 0, -1, 1e308, -0, 2 ** 53 + 1, '', [], {}),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.jsonValue(),
+  fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 4 }),
+  fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
+  deepValue,
+  unpairedText,
+  fc.string({ unit: 'binary' }),
+  fc.string({ maxLength: 300 }),
+);
+
+/**
+ * Random JSON as text: anything at all, or an object whose keys (known fields, random names,
+ * and the names of Object internals) hold any value. Written by hand so that keys such as
+ * `__proto__` reach the server as keys, as a hostile client sends them.
+ */
 const bodyOf = (fields: string[] = []) =>
   fc.oneof(
-    fc.jsonValue(),
-    fc.dictionary(
-      fields.length ? fc.oneof(fc.constantFrom(...fields), fc.string()) : fc.string(),
-      fc.oneof(fc.jsonValue(), fc.string({ unit: 'binary' }), fc.string({ maxLength: 300 })),
-      { maxKeys: 6 },
-    ),
+    anyValue.map((value) => JSON.stringify(value) ?? 'null'),
+    fc
+      .array(
+        fc.tuple(
+          fc.oneof(
+            ...(fields.length ? [fc.constantFrom(...fields)] : []),
+            fc.constantFrom('__proto__', 'constructor', 'prototype'),
+            fc.string(),
+            unpairedText,
+          ),
+          anyValue,
+        ),
+        { maxLength: 6 },
+      )
+      .map(
+        (entries) =>
+          `{${entries.map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value) ?? 'null'}`).join(',')}}`,
+      ),
   );
 
 const queryOf = (names: string[] = []) =>
   fc.dictionary(
     fc.constantFrom('page', 'limit', 'q', 'sort', ...names),
-    fc.string({ unit: 'binary' }),
+    fc.oneof(fc.string({ unit: 'binary' }), unpairedText),
     {
       maxKeys: 4,
     },
   );
+
+/** A path segment: percent-encoded as UTF-8 bytes (lone surrogates too), or raw as given. */
+function pathSegment(id: string | { raw: string }): string {
+  if (typeof id !== 'string') return id.raw;
+  const encoded = [...Buffer.from(id, 'utf8')]
+    .map((byte) => `%${byte.toString(16).padStart(2, '0')}`)
+    .join('');
+  return encoded || '%20';
+}
 
 function expectProblemOrSuccess(reply: Reply, context: string): void {
   if (reply.status >= 500) throw new Error(`${context} answered ${reply.status}: ${reply.text}`);
@@ -111,6 +167,9 @@ describe('Random input never yields a 5xx (e2e, fast-check)', () => {
           bodyOf(route.fields),
           fc.oneof(
             fc.string({ unit: 'binary', maxLength: 60 }),
+            fc.string({ maxLength: 600 }),
+            unpairedText,
+            fc.constantFrom('%FF', '%E0%A4%A', '%', '%u0041').map((raw) => ({ raw })),
             fc.constant('').map(() => templateId),
             fc.constant('').map(() => user.id),
           ),
@@ -118,7 +177,7 @@ describe('Random input never yields a 5xx (e2e, fast-check)', () => {
           async (body, id, query) => {
             // A fresh session per run: a random logout must not starve the other runs.
             const { access_token } = await login(http, user);
-            const url = route.path.replace(':id', encodeURIComponent(id) || '%20');
+            const url = route.path.replace(':id', pathSegment(id));
             const reply = await http.request(route.method, url, {
               token: access_token,
               query,

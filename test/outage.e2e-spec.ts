@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AddressInfo, connect, createServer, Server, Socket } from 'node:net';
+import pg from 'pg';
 import { expectProblem, Http, login, registerUser, startApp } from './support/app.js';
 import { startThrowAwayPostgres, ThrowAwayPostgres } from './support/database.js';
 
@@ -62,6 +64,109 @@ describe('Database outage (e2e)', () => {
 
     await eventually(15_000, async () => (await http.get('/api/v1/health')).status === 200);
     expect((await http.get('/api/v1/users/me', { token: tokens.access_token })).status).toBe(200);
+    await login(http, user);
+  }, 60_000);
+});
+
+/** A TCP proxy to PostgreSQL that can hang: connections stay open and nothing comes back. */
+class HangingProxy {
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private hung = false;
+  port = 0;
+
+  constructor(private readonly upstream: URL) {
+    this.server = createServer((client) => {
+      const server = connect(Number(upstream.port || 5432), upstream.hostname);
+      for (const socket of [client, server]) {
+        this.sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => this.sockets.delete(socket));
+        if (this.hung) socket.pause();
+      }
+      client.pipe(server).pipe(client);
+    });
+  }
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    const url = new URL(this.upstream);
+    url.host = `127.0.0.1:${this.port}`;
+    return url.toString();
+  }
+
+  hang(): void {
+    this.hung = true;
+    for (const socket of this.sockets) socket.pause();
+  }
+
+  resume(): void {
+    this.hung = false;
+    for (const socket of this.sockets) socket.resume();
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+describe('A hung database (e2e)', () => {
+  let proxy: HangingProxy;
+  let app: NestFastifyApplication;
+  let http: Http;
+
+  beforeAll(async () => {
+    proxy = new HangingProxy(new URL(process.env.DATABASE_URL!));
+    app = await startApp({ DATABASE_URL: await proxy.start(), DATABASE_TIMEOUT: '2' });
+    http = new Http(app);
+  }, 60_000);
+
+  afterAll(async () => {
+    proxy.resume();
+    await app.close();
+    await proxy.stop();
+  });
+
+  it('answers 503 within the timeout while a lock holds the rows a request needs', async () => {
+    const user = await registerUser(http);
+    const blocker = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE users IN ACCESS EXCLUSIVE MODE');
+      const reply = await timed(() =>
+        http.post('/api/v1/auth/login', { body: { email: user.email, password: user.password } }),
+      );
+      expectProblem(reply.value, 503, 'service-unavailable');
+      expect(reply.ms).toBeLessThan(6000);
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+    await login(http, user);
+  }, 30_000);
+
+  it('answers 503 soon when PostgreSQL takes connections and never answers, then recovers', async () => {
+    const user = await registerUser(http);
+    const tokens = await login(http, user);
+    proxy.hang();
+    try {
+      for (const call of [
+        () =>
+          http.post('/api/v1/auth/login', { body: { email: user.email, password: user.password } }),
+        () => http.get('/api/v1/users/me', { token: tokens.access_token }),
+        () => http.get('/api/v1/templates', { token: tokens.access_token }),
+      ]) {
+        const reply = await timed(call);
+        expectProblem(reply.value, 503, 'service-unavailable');
+        expect(reply.ms).toBeLessThan(6000);
+      }
+    } finally {
+      proxy.resume();
+    }
+    await eventually(15_000, async () => (await http.get('/api/v1/health')).status === 200);
     await login(http, user);
   }, 60_000);
 });

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
+import { connect, createServer, Server, Socket } from 'node:net';
+import { freePort } from '../src/database/embedded-postgres.js';
 import { expectProblem, Http, registerUser, startApp, useApp, withApp } from './support/app.js';
 
 const LIMITS = { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_LOGIN: '10', RATE_LIMIT_AUTH: '30' };
@@ -164,4 +167,98 @@ describe('Rate limits shared through Redis (e2e)', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect((await attempt(b, 'other@example.com', '10.2.0.1')).status).toBe(401);
   });
+});
+
+describe('Rate limits while Redis is away (e2e)', () => {
+  const prefix = `auth-e2e:${randomBytes(6).toString('hex')}:`;
+  let port: number;
+  let proxy: Server | undefined;
+  const sockets = new Set<Socket>();
+
+  /** Lets Redis "return": a proxy to the real one on the port the app was given. */
+  const startProxy = () =>
+    new Promise<void>((resolve) => {
+      const upstream = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+      proxy = createServer((client) => {
+        const server = connect(Number(upstream.port || 6379), upstream.hostname);
+        for (const socket of [client, server]) {
+          sockets.add(socket);
+          socket.on('error', () => undefined);
+          socket.on('close', () => sockets.delete(socket));
+        }
+        client.pipe(server).pipe(client);
+      });
+      proxy.listen(port, '127.0.0.1', () => resolve());
+    });
+
+  beforeAll(async () => {
+    port = await freePort();
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => (proxy ? proxy.close(resolve) : resolve(undefined)));
+  });
+
+  it('counts in process at once, never 500, and goes back to Redis when it returns', async () => {
+    const env = {
+      ...LIMITS,
+      RATE_LIMIT_AUTH: '5',
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      REDIS_KEY_PREFIX: prefix,
+    };
+    await withApp(env, async (http) => {
+      const calls = [
+        () => attempt(http, 'away@example.com', '10.3.0.1'),
+        () =>
+          http.post('/api/v1/auth/register', {
+            body: { email: 'bad', username: 'x', password: 'short' },
+            remoteAddress: '10.3.0.2',
+          }),
+        () =>
+          http.post('/api/v1/auth/refresh', {
+            body: { refresh_token: 'nope' },
+            remoteAddress: '10.3.0.3',
+          }),
+        () =>
+          http.post('/api/v1/auth/introspect', {
+            body: { token: 'x' },
+            remoteAddress: '10.3.0.4',
+          }),
+      ];
+      for (const call of calls) {
+        const started = Date.now();
+        const reply = await call();
+        expect(reply.status).toBeGreaterThanOrEqual(200);
+        expect(reply.status).toBeLessThan(500);
+        // Generous for a noisy machine; it used to take up to 6 s and then fail.
+        expect(Date.now() - started).toBeLessThan(1500);
+      }
+      // The limits still hold, counted in this process.
+      for (let i = 1; i < 5; i++) {
+        const reply = await calls[3]();
+        expect(reply.status).toBe(200);
+      }
+      expectProblem(await calls[3](), 429, 'too-many-requests');
+
+      await startProxy();
+      const redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+      try {
+        const deadline = Date.now() + 20_000;
+        let shared = 0;
+        for (let ip = 1; shared === 0; ip++) {
+          if (Date.now() > deadline) throw new Error('the counters never went back to Redis');
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          const reply = await http.post('/api/v1/auth/introspect', {
+            body: { token: 'x' },
+            remoteAddress: `10.4.0.${ip % 250}`,
+          });
+          expect(reply.status).toBe(200);
+          shared = (await redis.keys(`${prefix}*`)).length;
+        }
+      } finally {
+        redis.disconnect();
+      }
+    });
+  }, 40_000);
 });

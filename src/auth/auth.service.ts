@@ -84,8 +84,10 @@ export class AuthService {
         'Confirm your email address first: follow the link in the verification mail.',
       );
     }
-    const { sessionId, refreshToken } = await this.sessions.start(user.id, client);
-    return this.tokenResponse(user, sessionId, refreshToken);
+    // The account can be deleted between the password check and the session insert.
+    const grant = await this.sessions.start(user.id, client);
+    if (!grant) throw invalidCredentials();
+    return this.tokenResponse(user, grant.sessionId, grant.refreshToken);
   }
 
   async refresh(presented: string, client: ClientInfo): Promise<TokenResponseDto> {

@@ -16,6 +16,7 @@ import {
 } from './refresh-token.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
+import { foreignKeyViolation } from '../database/database-errors.js';
 import { RetiredRefreshToken } from './retired-refresh-token.entity.js';
 import { RevocationService } from './revocation.service.js';
 import { Session } from './session.entity.js';
@@ -72,7 +73,8 @@ export class SessionsService {
     });
   }
 
-  async start(userId: string, client: ClientInfo): Promise<SessionGrant> {
+  /** Starts a session; null when the user was deleted since the caller read it. */
+  async start(userId: string, client: ClientInfo): Promise<SessionGrant | null> {
     const refreshToken = generateRefreshToken();
     const now = new Date();
     const sessionId = randomUUID();
@@ -87,10 +89,15 @@ export class SessionsService {
       expiresAt: new Date(now.getTime() + this.refreshTtlMs),
       revokedAt: null,
     };
-    await this.dataSource.transaction(async (manager) => {
-      await manager.insert(Session, session);
-      await this.events.record(loginSucceeded(userId, sessionId), manager);
-    });
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        await manager.insert(Session, session);
+        await this.events.record(loginSucceeded(userId, sessionId), manager);
+      });
+    } catch (error) {
+      if (foreignKeyViolation(error)) return null;
+      throw error;
+    }
     return { sessionId, userId, refreshToken };
   }
 

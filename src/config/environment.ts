@@ -56,6 +56,16 @@ export class Environment {
   @IsString()
   DATABASE_URL?: string;
 
+  /**
+   * Seconds a database statement may run (and a connection may take to open) before the request
+   * answers 503: a hung database must not hold requests.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  DATABASE_TIMEOUT = 5;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()

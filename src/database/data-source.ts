@@ -29,8 +29,12 @@ export const MIGRATIONS = [
   CreateSecurityEvents1795291600000,
 ];
 
-/** The one set of TypeORM options, shared by the app, the CLI and the migration commands. */
-export function dataSourceOptions(url: string): DataSourceOptions {
+/**
+ * The one set of TypeORM options, shared by the app, the CLI and the migration commands.
+ * `timeoutMs` bounds each statement (server side) and each reply (client side, for a server
+ * that accepts and never answers); migrations run without it.
+ */
+export function dataSourceOptions(url: string, timeoutMs?: number): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -39,12 +43,12 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     migrationsTableName: 'migrations',
     synchronize: false,
     // Fail fast when PostgreSQL is away, instead of queueing requests until a client hangs up.
-    connectTimeoutMS: 2000,
+    connectTimeoutMS: Math.min(2000, timeoutMs ?? 2000),
     extra: {
       max: 10,
       idleTimeoutMillis: 30000,
-      query_timeout: 10000,
       keepAlive: true,
+      ...(timeoutMs && { statement_timeout: timeoutMs, query_timeout: timeoutMs + 1000 }),
     },
   };
 }

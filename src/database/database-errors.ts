@@ -12,6 +12,8 @@ const UNAVAILABLE_CODES = new Set([
   '08001',
   '08003',
   '08006',
+  // statement_timeout: the database is too slow or stuck on a lock; the request can be retried
+  '57014',
 ]);
 
 const UNAVAILABLE_MESSAGES = [
@@ -19,6 +21,9 @@ const UNAVAILABLE_MESSAGES = [
   'timeout exceeded when trying to connect',
   'Client has encountered a connection error',
   'Connection is not established',
+  // pg's query_timeout: the server took the query and never answered
+  'Query read timeout',
+  'Connection terminated due to connection timeout',
 ];
 
 /** True when an error means the database cannot be reached, rather than a bad query. */
@@ -46,4 +51,10 @@ export function uniqueViolation(error: unknown): string | undefined {
     ?.driverError;
   const candidate = driverError ?? (error as { code?: string; constraint?: string });
   return candidate?.code === '23505' ? (candidate.constraint ?? '') : undefined;
+}
+
+/** True when a PostgreSQL foreign key check failed: the row referred to is gone. */
+export function foreignKeyViolation(error: unknown): boolean {
+  const driverError = (error as { driverError?: { code?: string } })?.driverError;
+  return (driverError ?? (error as { code?: string }))?.code === '23503';
 }

@@ -10,7 +10,17 @@ const MIGRATION_LOCK = 7_291_100;
  */
 export async function openMigratedDataSource(options?: DataSourceOptions): Promise<DataSource> {
   if (!options) throw new Error('No data source options');
-  const dataSource = await new DataSource({ ...options, migrationsRun: false }).initialize();
+  // Migrations (and waiting for another instance's) may outlast the request timeouts: their own
+  // connection, without them.
+  const extra = { ...(options.extra as Record<string, unknown>) };
+  delete extra.statement_timeout;
+  delete extra.query_timeout;
+  await migrate(new DataSource({ ...options, extra, migrationsRun: false }));
+  return new DataSource({ ...options, migrationsRun: false }).initialize();
+}
+
+async function migrate(unopened: DataSource): Promise<void> {
+  const dataSource = await unopened.initialize();
   const runner = dataSource.createQueryRunner();
   try {
     await runner.connect();
@@ -20,11 +30,8 @@ export async function openMigratedDataSource(options?: DataSourceOptions): Promi
     } finally {
       await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
     }
-  } catch (error) {
+  } finally {
     await runner.release();
     await dataSource.destroy();
-    throw error;
   }
-  await runner.release();
-  return dataSource;
 }

@@ -195,7 +195,7 @@ export function expectFieldError(reply: Reply, field: string): void {
 
 /**
  * Asserts the answers every JSON-body route gives before its own rules: unreadable JSON
- * (bad syntax, `__proto__`) is 400 malformed-request, a JSON array 400 naming `body`, another
+ * is 400 malformed-request, a `__proto__` key 400 naming it, a JSON array 400 naming `body`, another
  * media type 415, and a body over 256 KiB 413.
  */
 export async function expectBodyRefusals(
@@ -207,7 +207,11 @@ export async function expectBodyRefusals(
   const send = (body: unknown, headers?: Record<string, string>) =>
     http.request(method, url, { token, body, headers });
   expectProblem(await send('{"name":'), 400, 'malformed-request');
-  expectProblem(await send('{"__proto__":{"role":"admin"}}'), 400, 'malformed-request');
+  const proto = await send('{"__proto__":{"role":"admin"}}');
+  expectFieldError(proto, '__proto__');
+  expect(proto.body.errors).toEqual([
+    { field: '__proto__', message: 'property __proto__ should not exist' },
+  ]);
   expectFieldError(await send('[1,2]'), 'body');
   expectProblem(
     await send('name=a', { 'content-type': 'application/x-www-form-urlencoded' }),

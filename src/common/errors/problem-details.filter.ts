@@ -121,7 +121,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         detail: 'An unexpected error occurred.',
       };
     }
-    // Fastify's JSON parser reports every unreadable body (bad syntax, __proto__ keys, empty)
+    // Fastify's JSON parser reports every unreadable body (bad syntax, empty)
     // with one of these codes.
     const code = (cause as { code?: unknown })?.code;
     const malformed = status === 400 && typeof code === 'string' && MALFORMED_BODY_CODES.has(code);

@@ -1,6 +1,7 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { AppException } from '../errors/app.exception.js';
 import { FieldError, Problem } from '../errors/problem.js';
+import { inspectJson } from './json-shape.js';
 
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
@@ -21,7 +22,8 @@ const exceptionFactory = (errors: ValidationError[]) =>
 /**
  * The global validation rules: transform to DTO classes and answer with field errors.
  * Bodies refuse unknown fields (no mass assignment); unknown query parameters are dropped,
- * as the API guide promises. A JSON body that is not an object is refused outright.
+ * as documented. A JSON body that is not an object is refused outright, and so is input that
+ * would trip class-transformer or a validator before the rules are read (see `inspectJson`).
  */
 @Injectable()
 export class AppValidationPipe extends ValidationPipe {
@@ -44,7 +46,9 @@ export class AppValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'query') return this.queryPipe.transform(value, metadata);
+    if (metadata.type !== 'query' && metadata.type !== 'body') {
+      return super.transform(value, metadata);
+    }
     if (
       metadata.type === 'body' &&
       value !== undefined &&
@@ -53,6 +57,9 @@ export class AppValidationPipe extends ValidationPipe {
     ) {
       throw validationFailed([{ field: 'body', message: 'The body must be a JSON object.' }]);
     }
+    const faults = inspectJson(value);
+    if (faults.length) throw validationFailed(faults);
+    if (metadata.type === 'query') return this.queryPipe.transform(value, metadata);
     return super.transform(value, metadata);
   }
 }
