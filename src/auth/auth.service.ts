@@ -85,7 +85,7 @@ export class AuthService {
   /** RFC 7662-style: anything but a live access token is simply inactive. */
   async introspect(token: string): Promise<IntrospectionDto> {
     try {
-      const claims = await this.accessTokens.verify(token);
+      const claims = this.accessTokens.verify(token);
       const { user } = await this.revocation.authenticate(claims);
       return {
         active: true,
@@ -104,12 +104,8 @@ export class AuthService {
     }
   }
 
-  private async tokenResponse(
-    user: User,
-    sessionId: string,
-    refreshToken: string,
-  ): Promise<TokenResponseDto> {
-    const { token, claims } = await this.accessTokens.issue(user, sessionId);
+  private tokenResponse(user: User, sessionId: string, refreshToken: string): TokenResponseDto {
+    const { token, claims } = this.accessTokens.issue(user, sessionId);
     return {
       access_token: token,
       token_type: 'Bearer',

@@ -4,8 +4,12 @@ import { AuthGuard } from '@nestjs/passport';
 import { AppException } from '../common/errors/app.exception.js';
 import { IS_PUBLIC } from '../common/decorators/public.decorator.js';
 import { Problem } from '../common/errors/problem.js';
+import { tokenProblem } from './access-token.service.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
 import { JWT_STRATEGY } from './jwt.strategy.js';
+
+/** What passport-jwt says when a request carries no token. */
+const NO_TOKEN = 'No auth token';
 
 /** The global guard: every route needs a live access token unless it says `@Public()`. */
 @Injectable()
@@ -22,9 +26,20 @@ export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
     return isPublic ? true : super.canActivate(context);
   }
 
-  override handleRequest<T = AuthenticatedUser>(error: Error | null, user: T | false): T {
+  /**
+   * passport-jwt reports a refusal as `info`: its own "No auth token" when the request has
+   * none, else the jsonwebtoken error (expired, bad signature, wrong issuer...).
+   */
+  override handleRequest<T = AuthenticatedUser>(
+    error: Error | null,
+    user: T | false,
+    info?: unknown,
+  ): T {
     if (error) throw error;
-    if (!user) throw new AppException(Problem.TokenMissing, 'A bearer access token is required.');
-    return user;
+    if (user) return user;
+    if (!info || (info instanceof Error && info.message === NO_TOKEN)) {
+      throw new AppException(Problem.TokenMissing, 'A bearer access token is required.');
+    }
+    throw tokenProblem(info);
   }
 }
