@@ -8,9 +8,11 @@ import { UsersModule } from '../users/users.module.js';
 import { AccessTokenService, JWT_KEYS } from './access-token.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { BearerCheckService } from './bearer-check.service.js';
 import { JwtKeys, jwtKeys, jwtModuleOptions } from './jwt-keys.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { RetiredRefreshToken } from './retired-refresh-token.entity.js';
+import { RevocationFeed } from './revocation-feed.service.js';
 import { RevocationModule } from './revocation.module.js';
 import { Session } from './session.entity.js';
 import { SessionsService } from './sessions.service.js';
@@ -47,6 +49,14 @@ const keysProvider = {
     UsersModule,
   ],
   controllers: [AuthController, WellKnownController],
-  providers: [keysProvider, AuthService, AccessTokenService, SessionsService, JwtStrategy],
+  providers: [
+    keysProvider,
+    AuthService,
+    AccessTokenService,
+    SessionsService,
+    JwtStrategy,
+    RevocationFeed,
+    BearerCheckService,
+  ],
 })
 export class AuthModule {}

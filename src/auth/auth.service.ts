@@ -14,6 +14,7 @@ import { LogoutScope } from './dto/logout-query.dto.js';
 import { RegisterDto } from './dto/register.dto.js';
 import { SessionDto } from './dto/session.dto.js';
 import { TokenResponseDto } from './dto/token-response.dto.js';
+import { BearerCheckService } from './bearer-check.service.js';
 import { RevocationService } from './revocation.service.js';
 import { ClientInfo, SessionsService } from './sessions.service.js';
 
@@ -28,6 +29,7 @@ export class AuthService {
     private readonly accessTokens: AccessTokenService,
     private readonly sessions: SessionsService,
     private readonly revocation: RevocationService,
+    private readonly bearerCheck: BearerCheckService,
   ) {}
 
   async register(dto: RegisterDto): Promise<UserDto> {
@@ -86,7 +88,7 @@ export class AuthService {
   async introspect(token: string): Promise<IntrospectionDto> {
     try {
       const claims = this.accessTokens.verify(token);
-      const { user } = await this.revocation.authenticate(claims);
+      const { user } = await this.bearerCheck.authenticate(claims);
       return {
         active: true,
         sub: user.id,

@@ -8,7 +8,7 @@ import { checkAccessToken, JWT_KEYS, MAX_TOKEN_LENGTH, tooLong } from './access-
 import type { AuthenticatedUser } from './authenticated-user.js';
 import { accessTokenFromRequest } from './bearer-token.js';
 import type { JwtKeys } from './jwt-keys.js';
-import { RevocationService } from './revocation.service.js';
+import { BearerCheckService } from './bearer-check.service.js';
 
 export const JWT_STRATEGY = 'jwt';
 
@@ -24,7 +24,7 @@ function boundedAccessToken(request: FastifyRequest): string | null {
 
 /**
  * passport-jwt verifies signature, the pinned algorithm, `iss`, `aud` and `exp`; `validate`
- * checks the `typ` header and the claims, then asks RevocationService whether the token is
+ * checks the `typ` header and the claims, then asks BearerCheckService whether the token is
  * still live. JwtAuthGuard turns passport-jwt's refusals into problem documents.
  */
 @Injectable()
@@ -32,7 +32,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
   constructor(
     @Inject(JWT_KEYS) keys: JwtKeys,
     config: ConfigService<Environment, true>,
-    private readonly revocation: RevocationService,
+    private readonly bearerCheck: BearerCheckService,
   ) {
     super({
       jwtFromRequest: boundedAccessToken,
@@ -47,6 +47,6 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
   }
 
   validate(decoded: unknown): AuthenticatedUser | Promise<AuthenticatedUser> {
-    return this.revocation.authenticate(checkAccessToken(decoded));
+    return this.bearerCheck.authenticate(checkAccessToken(decoded));
   }
 }

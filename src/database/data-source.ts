@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { InitialSchema1795291100000 } from '../../migrations/1795291100000-InitialSchema.js';
 import { CreateTemplates1795291200000 } from '../../migrations/1795291200000-CreateTemplates.js';
+import { RevocationNotifications1795291300000 } from '../../migrations/1795291300000-RevocationNotifications.js';
 import { RetiredRefreshToken } from '../auth/retired-refresh-token.entity.js';
 import { RevokedAccessToken } from '../auth/revoked-access-token.entity.js';
 import { Session } from '../auth/session.entity.js';
@@ -10,7 +11,11 @@ import { User } from '../users/user.entity.js';
 
 // Listed as classes: ESM has no __dirname for glob paths.
 export const ENTITIES = [User, Session, RetiredRefreshToken, RevokedAccessToken, Template];
-export const MIGRATIONS = [InitialSchema1795291100000, CreateTemplates1795291200000];
+export const MIGRATIONS = [
+  InitialSchema1795291100000,
+  CreateTemplates1795291200000,
+  RevocationNotifications1795291300000,
+];
 
 /** The one set of TypeORM options, shared by the app, the CLI and the migration commands. */
 export function dataSourceOptions(url: string): DataSourceOptions {
