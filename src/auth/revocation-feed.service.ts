@@ -181,6 +181,9 @@ export class RevocationFeed implements OnApplicationBootstrap, OnApplicationShut
   private async load(client: pg.Client): Promise<StateSnapshot> {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     try {
+      // Give way at once to a writer that locks these tables (a TRUNCATE takes them one by
+      // one and would deadlock with this read); the feed retries and the query answers meanwhile.
+      await client.query(`SET LOCAL lock_timeout = '200ms'`);
       const keepRevokedSeconds = this.state.keepRevokedMs / 1000;
       const sessions = await client.query<{
         id: string;
