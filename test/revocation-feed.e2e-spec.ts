@@ -140,6 +140,18 @@ describe('Revocation answered from memory, two instances (e2e)', () => {
     }
   });
 
+  it('survives a NOTIFY by hand that is not ours, and still refuses revoked sessions', async () => {
+    const kept = await signedIn();
+    const { tokens, userId } = await signedIn();
+    await sql(database.url, `NOTIFY auth_state, 'not json'`);
+    await sql(database.url, `SELECT pg_notify('auth_state', '{"kind":"other"}')`);
+    await sql(database.url, 'UPDATE sessions SET revoked_at = now() WHERE user_id = $1', [userId]);
+    for (const server of servers) {
+      await within(1000, async () => (await me(server, tokens.access_token)) === 401);
+      expect(await me(server, kept.tokens.access_token)).toBe(200);
+    }
+  });
+
   it('still refuses at once when the listening connection is killed, then answers from memory again', async () => {
     const kept = await signedIn();
     const { tokens, userId } = await signedIn();

@@ -145,7 +145,13 @@ export class RevocationFeed implements OnApplicationBootstrap, OnApplicationShut
     let loading = true;
     client.on('notification', (message) => {
       if (message.channel !== AUTH_STATE_CHANNEL || !message.payload) return;
-      const notice = JSON.parse(message.payload) as Notice;
+      const notice = parseNotice(message.payload);
+      if (!notice) {
+        // Not from our triggers (someone ran NOTIFY by hand): trust nothing, read the tables.
+        this.logger.warn('Unreadable notification on the revocation feed; reloading.');
+        this.drop(client);
+        return;
+      }
       if (loading) buffered.push(notice);
       else if (client === this.client) this.apply(notice);
     });
@@ -271,6 +277,16 @@ export class RevocationFeed implements OnApplicationBootstrap, OnApplicationShut
     this.reconnectDelay = Math.min(delay * 2, RECONNECT_MAX_MS);
     this.reconnectTimer = setTimeout(() => void this.connect(), delay);
     this.reconnectTimer.unref();
+  }
+}
+
+function parseNotice(payload: string): Notice | undefined {
+  try {
+    const notice = JSON.parse(payload) as Notice | null;
+    const kinds = ['session', 'blocked', 'user', 'reset'];
+    return notice && typeof notice === 'object' && kinds.includes(notice.kind) ? notice : undefined;
+  } catch {
+    return undefined;
   }
 }
 
