@@ -1,5 +1,6 @@
-// Throughput and latency of the authenticated request path (JWT verify + the one-query
-// revocation check) against a real PostgreSQL, next to the health check for reference.
+// Throughput of the authenticated request path (passport-jwt + the bearer check answered from
+// memory) against a bare Fastify route this script starts itself, in the same run, and the
+// ratio between them. Also the health check (one SELECT 1) for reference.
 //
 //   npm run build && node bench/request-path.mjs [postgres-server-url] [seconds]
 //
@@ -54,6 +55,32 @@ function run(title, options) {
   });
 }
 
+// The ceiling: a bare Fastify route answering a JSON body of the same size, in its own process
+// (as the service is), so that neither shares an event loop with autocannon.
+const barePort = port + 100;
+const bare = spawn(
+  process.execPath,
+  [
+    '--input-type=module',
+    '-e',
+    `import Fastify from 'fastify';
+     const app = Fastify();
+     const body = ${JSON.stringify({
+       id: '0b9d5c5e-8a53-4a7e-9f3e-0d3f1e1c2b4a',
+       email: 'bench@example.com',
+       username: 'bench',
+       name: null,
+       role: 'user',
+       isActive: true,
+       createdAt: '2026-11-21T10:00:00.000Z',
+       updatedAt: '2026-11-21T10:00:00.000Z',
+     })};
+     app.get('/bare', async () => body);
+     await app.listen({ port: ${barePort}, host: '127.0.0.1' });`,
+  ],
+  { stdio: 'inherit' },
+);
+
 const url = new URL(serverUrl);
 url.pathname = `/${database}`;
 await admin(`CREATE DATABASE "${database}"`);
@@ -62,11 +89,11 @@ const server = spawn(process.execPath, ['dist/src/main.js'], {
     ...process.env,
     DATABASE_URL: url.toString(),
     PORT: String(port),
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     RATE_LIMIT_ENABLED: 'false',
     JWT_SECRET: randomBytes(32).toString('hex'),
   },
-  stdio: 'inherit',
+  stdio: ['ignore', 'ignore', 'inherit'],
 });
 try {
   for (let i = 0; ; i++) {
@@ -74,8 +101,12 @@ try {
       (r) => r.ok,
       () => false,
     );
-    if (ok) break;
-    if (i > 200) throw new Error('server did not start');
+    const bareOk = await fetch(`http://127.0.0.1:${barePort}/bare`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok && bareOk) break;
+    if (i > 200) throw new Error('servers did not start');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const credentials = {
@@ -89,16 +120,27 @@ try {
     password: credentials.password,
   });
   const results = [];
-  results.push(await run('GET /api/v1/health', { url: `${base}/api/v1/health` }));
+  // Warm-up, not reported: JIT and connection pools.
+  await run('warm-up', { url: `http://127.0.0.1:${barePort}/bare`, duration: 2 });
+  await run('warm-up', {
+    url: `${base}/api/v1/users/me`,
+    headers: { authorization: `Bearer ${access_token}` },
+    duration: 2,
+  });
+  results.push(await run('bare Fastify GET /bare', { url: `http://127.0.0.1:${barePort}/bare` }));
   results.push(
     await run('GET /api/v1/users/me (bearer)', {
       url: `${base}/api/v1/users/me`,
       headers: { authorization: `Bearer ${access_token}` },
     }),
   );
+  results.push(await run('GET /api/v1/health', { url: `${base}/api/v1/health` }));
   console.table(results);
+  const ratio = results[1]['req/s (mean)'] / results[0]['req/s (mean)'];
+  console.log(`GET /api/v1/users/me / bare Fastify = ${ratio.toFixed(2)}`);
 } finally {
   server.kill('SIGTERM');
+  bare.kill('SIGTERM');
   await once(server, 'exit');
   await admin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
 }

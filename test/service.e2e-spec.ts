@@ -92,7 +92,20 @@ describe('Service (e2e)', () => {
   });
 });
 
-describe.each(['ES256', 'RS256', 'EdDSA'] as const)('Service with %s keys (e2e)', (alg) => {
+describe('Service with EdDSA keys (e2e)', () => {
+  it('does not start, and says that jsonwebtoken cannot sign EdDSA', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('EdDSA', { extractable: true });
+    await expect(
+      startApp({
+        JWT_ALGORITHM: 'EdDSA',
+        JWT_PRIVATE_KEY: await exportPKCS8(privateKey),
+        JWT_PUBLIC_KEY: await exportSPKI(publicKey),
+      }),
+    ).rejects.toThrow(/JWT_ALGORITHM=EdDSA is not supported: jsonwebtoken .* cannot sign it/);
+  });
+});
+
+describe.each(['ES256', 'RS256'] as const)('Service with %s keys (e2e)', (alg) => {
   let app: NestFastifyApplication;
   let http: Http;
 

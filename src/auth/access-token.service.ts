@@ -1,24 +1,18 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import {
-  calculateJwkThumbprint,
-  CryptoKey,
-  errors,
-  exportJWK,
-  importPKCS8,
-  importSPKI,
-  JWK,
-  jwtVerify,
-  SignJWT,
-} from 'jose';
+import { JwtService, TokenExpiredError } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
-import type { Environment, JwtAlgorithm } from '../config/environment.js';
+import type { Environment } from '../config/environment.js';
 import { Role } from '../users/user.entity.js';
+import { ACCESS_TOKEN_TYPE, type JwtKeys, type PublicJwk } from './jwt-keys.js';
 
-export const ACCESS_TOKEN_TYPE = 'at+jwt';
+export { ACCESS_TOKEN_TYPE };
+
 export const MAX_TOKEN_LENGTH = 8 * 1024;
+/** The provider of the keys made once at start (see `jwtKeys`). */
+export const JWT_KEYS = Symbol('JWT_KEYS');
 
 export interface AccessTokenClaims {
   iss: string;
@@ -37,61 +31,36 @@ export interface IssuedAccessToken {
   claims: AccessTokenClaims;
 }
 
-type Key = CryptoKey | Uint8Array;
-
 /**
- * Signs and verifies access tokens. Signed with `jose` rather than `@nestjs/jwt`: its
- * jsonwebtoken 9 cannot sign EdDSA, which `JWT_ALGORITHM=EdDSA` offers.
+ * Signs access tokens with `JwtService` (configured in AuthModule) and verifies them outside
+ * the bearer strategy (introspection). The bearer strategy verifies with the same key and
+ * rules, through `checkAccessToken`.
  */
 @Injectable()
-export class AccessTokenService implements OnModuleInit {
-  private readonly algorithm: JwtAlgorithm;
+export class AccessTokenService {
   private readonly issuer: string;
   private readonly audience: string;
   private readonly ttl: number;
-  private readonly secret?: string;
-  private readonly privateKey?: string;
-  private readonly publicKey?: string;
-  private signingKey: Key;
-  private verificationKey: Key;
-  private publicJwks: JWK[] = [];
-  private keyId?: string;
 
-  constructor(config: ConfigService<Environment, true>) {
-    this.algorithm = config.get('JWT_ALGORITHM', { infer: true });
+  constructor(
+    private readonly jwt: JwtService,
+    @Inject(JWT_KEYS) private readonly keys: JwtKeys,
+    config: ConfigService<Environment, true>,
+  ) {
     this.issuer = config.get('JWT_ISSUER', { infer: true });
     this.audience = config.get('JWT_AUDIENCE', { infer: true });
     this.ttl = config.get('JWT_ACCESS_TTL', { infer: true });
-    this.secret = config.get('JWT_SECRET', { infer: true });
-    this.privateKey = config.get('JWT_PRIVATE_KEY', { infer: true });
-    this.publicKey = config.get('JWT_PUBLIC_KEY', { infer: true });
   }
 
   get lifetimeSeconds(): number {
     return this.ttl;
   }
 
-  async onModuleInit(): Promise<void> {
-    if (this.algorithm === 'HS256') {
-      const secret = new TextEncoder().encode(this.secret);
-      this.signingKey = secret;
-      this.verificationKey = secret;
-      return;
-    }
-    this.signingKey = await importPKCS8(this.privateKey ?? '', this.algorithm);
-    this.verificationKey = await importSPKI(this.publicKey ?? '', this.algorithm, {
-      extractable: true,
-    });
-    const jwk = await exportJWK(this.verificationKey);
-    this.keyId = await calculateJwkThumbprint(jwk);
-    this.publicJwks = [{ ...jwk, kid: this.keyId, alg: this.algorithm, use: 'sig' }];
+  jwks(): { keys: PublicJwk[] } {
+    return { keys: this.keys.jwks };
   }
 
-  jwks(): { keys: JWK[] } {
-    return { keys: this.publicJwks };
-  }
-
-  async issue(user: { id: string; role: Role; username: string }, sessionId: string) {
+  issue(user: { id: string; role: Role; username: string }, sessionId: string): IssuedAccessToken {
     const iat = Math.floor(Date.now() / 1000);
     const claims: AccessTokenClaims = {
       iss: this.issuer,
@@ -104,42 +73,66 @@ export class AccessTokenService implements OnModuleInit {
       role: user.role,
       username: user.username,
     };
-    const token = await new SignJWT({ ...claims })
-      .setProtectedHeader({ alg: this.algorithm, typ: ACCESS_TOKEN_TYPE, kid: this.keyId })
-      .sign(this.signingKey);
-    return { token, claims } satisfies IssuedAccessToken;
+    // `iss`, `aud`, `sub`, `jti` and `exp` through the options that jsonwebtoken expects them in.
+    const token = this.jwt.sign(
+      { iat, sid: claims.sid, role: claims.role, username: claims.username },
+      { subject: claims.sub, jwtid: claims.jti },
+    );
+    return { token, claims };
   }
 
   /** Verifies signature, algorithm, `typ`, `iss`, `aud` and `exp`; throws a token problem. */
-  async verify(token: string): Promise<AccessTokenClaims> {
-    if (token.length > MAX_TOKEN_LENGTH) {
-      throw new AppException(Problem.TokenInvalid, 'The access token is too long.');
-    }
+  verify(token: string): AccessTokenClaims {
+    if (token.length > MAX_TOKEN_LENGTH) throw tooLong();
+    let decoded: unknown;
     try {
-      const { payload } = await jwtVerify(token, this.verificationKey, {
-        algorithms: [this.algorithm],
-        issuer: this.issuer,
-        audience: this.audience,
-        typ: ACCESS_TOKEN_TYPE,
-        requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp'],
-      });
-      if (!isAccessTokenClaims(payload)) {
-        throw new AppException(Problem.TokenInvalid, 'The access token has malformed claims.');
-      }
-      return payload;
+      decoded = this.jwt.verify(token, { complete: true });
     } catch (error) {
-      if (error instanceof AppException) throw error;
-      if (error instanceof errors.JWTExpired) {
-        throw new AppException(Problem.TokenExpired, 'The access token has expired.');
-      }
-      throw new AppException(Problem.TokenInvalid, 'The access token is invalid.');
+      throw tokenProblem(error);
     }
+    return checkAccessToken(decoded);
   }
+}
+
+export function tooLong(): AppException {
+  return new AppException(Problem.TokenInvalid, 'The access token is too long.');
+}
+
+/** The problem for a jsonwebtoken verification error (or anything else that went wrong). */
+export function tokenProblem(error: unknown): AppException {
+  if (error instanceof AppException) return error;
+  // By name: passport-jwt and @nestjs/jwt may each bring their own copy of jsonwebtoken.
+  if (error instanceof TokenExpiredError || (error as Error)?.name === 'TokenExpiredError') {
+    return new AppException(Problem.TokenExpired, 'The access token has expired.');
+  }
+  return new AppException(Problem.TokenInvalid, 'The access token is invalid.');
+}
+
+/**
+ * What jsonwebtoken leaves to us once signature, algorithm, `iss`, `aud` and `exp` hold: the
+ * `typ` header (RFC 9068) and the claims an access token of ours always carries.
+ */
+export function checkAccessToken(decoded: unknown): AccessTokenClaims {
+  const { header, payload } = (decoded ?? {}) as { header?: { typ?: unknown }; payload?: unknown };
+  if (!isAccessTokenType(header?.typ)) {
+    throw new AppException(Problem.TokenInvalid, 'The access token is invalid.');
+  }
+  if (!isAccessTokenClaims(payload)) {
+    throw new AppException(Problem.TokenInvalid, 'The access token has malformed claims.');
+  }
+  return payload;
+}
+
+function isAccessTokenType(typ: unknown): boolean {
+  if (typeof typ !== 'string') return false;
+  const type = typ.toLowerCase();
+  return type === ACCESS_TOKEN_TYPE || type === `application/${ACCESS_TOKEN_TYPE}`;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function isAccessTokenClaims(payload: object): payload is AccessTokenClaims {
+function isAccessTokenClaims(payload: unknown): payload is AccessTokenClaims {
+  if (typeof payload !== 'object' || payload === null) return false;
   const claims = payload as Partial<AccessTokenClaims>;
   return (
     typeof claims.sub === 'string' &&

@@ -1,22 +1,51 @@
 import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountModule } from '../account/account.module.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
+import type { Environment } from '../config/environment.js';
 import { UsersModule } from '../users/users.module.js';
-import { AccessTokenService } from './access-token.service.js';
+import { AccessTokenService, JWT_KEYS } from './access-token.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { BearerCheckService } from './bearer-check.service.js';
+import { JwtKeys, jwtKeys, jwtModuleOptions } from './jwt-keys.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { RetiredRefreshToken } from './retired-refresh-token.entity.js';
+import { RevocationFeed } from './revocation-feed.service.js';
 import { RevocationModule } from './revocation.module.js';
 import { Session } from './session.entity.js';
 import { SessionsService } from './sessions.service.js';
 import { WellKnownController } from './well-known.controller.js';
 
+/** The keys, parsed once from the validated environment, for JwtModule and the strategy. */
+const keysProvider = {
+  provide: JWT_KEYS,
+  inject: [ConfigService],
+  useFactory: (config: ConfigService<Environment, true>): JwtKeys =>
+    jwtKeys({
+      JWT_ALGORITHM: config.get('JWT_ALGORITHM', { infer: true }),
+      JWT_SECRET: config.get('JWT_SECRET', { infer: true }),
+      JWT_PRIVATE_KEY: config.get('JWT_PRIVATE_KEY', { infer: true }),
+      JWT_PUBLIC_KEY: config.get('JWT_PUBLIC_KEY', { infer: true }),
+    }),
+};
+
 @Module({
   imports: [
     PassportModule,
+    JwtModule.registerAsync({
+      inject: [ConfigService, JWT_KEYS],
+      extraProviders: [keysProvider],
+      useFactory: (config: ConfigService<Environment, true>, keys: JwtKeys) =>
+        jwtModuleOptions(keys, {
+          JWT_ISSUER: config.get('JWT_ISSUER', { infer: true }),
+          JWT_AUDIENCE: config.get('JWT_AUDIENCE', { infer: true }),
+          JWT_ACCESS_TTL: config.get('JWT_ACCESS_TTL', { infer: true }),
+        }),
+    }),
     TypeOrmModule.forFeature([Session, RetiredRefreshToken]),
     RevocationModule,
     UsersModule,
@@ -24,6 +53,14 @@ import { WellKnownController } from './well-known.controller.js';
     SecurityEventsModule,
   ],
   controllers: [AuthController, WellKnownController],
-  providers: [AuthService, AccessTokenService, SessionsService, JwtStrategy],
+  providers: [
+    keysProvider,
+    AuthService,
+    AccessTokenService,
+    SessionsService,
+    JwtStrategy,
+    RevocationFeed,
+    BearerCheckService,
+  ],
 })
 export class AuthModule {}

@@ -19,6 +19,7 @@ import { LogoutScope } from './dto/logout-query.dto.js';
 import { RegisterDto } from './dto/register.dto.js';
 import { SessionDto } from './dto/session.dto.js';
 import { TokenResponseDto } from './dto/token-response.dto.js';
+import { BearerCheckService } from './bearer-check.service.js';
 import { RevocationService } from './revocation.service.js';
 import { ClientInfo, SessionsService } from './sessions.service.js';
 
@@ -55,6 +56,7 @@ export class AuthService {
     private readonly revocation: RevocationService,
     private readonly account: AccountService,
     private readonly events: SecurityEventsService,
+    private readonly bearerCheck: BearerCheckService,
     config: ConfigService<Environment, true>,
   ) {
     this.requireVerifiedEmail = config.get('REQUIRE_VERIFIED_EMAIL', { infer: true });
@@ -133,8 +135,8 @@ export class AuthService {
   /** RFC 7662-style: anything but a live access token is simply inactive. */
   async introspect(token: string): Promise<IntrospectionDto> {
     try {
-      const claims = await this.accessTokens.verify(token);
-      const { user } = await this.revocation.authenticate(claims);
+      const claims = this.accessTokens.verify(token);
+      const { user } = await this.bearerCheck.authenticate(claims);
       return {
         active: true,
         sub: user.id,
@@ -152,12 +154,8 @@ export class AuthService {
     }
   }
 
-  private async tokenResponse(
-    user: User,
-    sessionId: string,
-    refreshToken: string,
-  ): Promise<TokenResponseDto> {
-    const { token, claims } = await this.accessTokens.issue(user, sessionId);
+  private tokenResponse(user: User, sessionId: string, refreshToken: string): TokenResponseDto {
+    const { token, claims } = this.accessTokens.issue(user, sessionId);
     return {
       access_token: token,
       token_type: 'Bearer',

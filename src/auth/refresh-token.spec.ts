@@ -65,7 +65,7 @@ describe(successorKey.name, () => {
     expect(hs256(`${secret}!`).equals(key)).toBe(false);
   });
 
-  it.each(['ES256', 'RS256', 'EdDSA'] as const)(
+  it.each(['ES256', 'RS256'] as const)(
     'with %s comes from the private key, whatever its PEM line breaks',
     async (alg) => {
       const pair = await generateKeyPair(alg, { extractable: true });

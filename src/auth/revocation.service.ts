@@ -2,13 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, LessThan, Not } from 'typeorm';
-import { AppException } from '../common/errors/app.exception.js';
-import { Problem } from '../common/errors/problem.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
-import { User } from '../users/user.entity.js';
 import type { AccessTokenClaims } from './access-token.service.js';
-import type { AuthenticatedUser } from './authenticated-user.js';
 import { RevokedAccessToken } from './revoked-access-token.entity.js';
 import { Session } from './session.entity.js';
 
@@ -24,9 +20,8 @@ const KEEP_DEAD_SESSIONS_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Every way a token stops working goes through here: the access-token blocklist and session
- * revocation (which refuses every access token carrying that `sid`). `authenticate` is the
- * per-request check; it reads the database each time, so every instance sharing the database
- * honours a revocation as soon as it commits.
+ * revocation (which refuses every access token carrying that `sid`). The writes raise
+ * notifications from triggers; BearerCheckService answers from them.
  */
 @Injectable()
 export class RevocationService {
@@ -36,34 +31,6 @@ export class RevocationService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly events: SecurityEventsService,
   ) {}
-
-  /** The user behind verified claims, or a 401 problem when the token may no longer be used. */
-  async authenticate(claims: AccessTokenClaims): Promise<AuthenticatedUser> {
-    const { entities, raw } = await this.dataSource
-      .getRepository(User)
-      .createQueryBuilder('user')
-      .leftJoin(Session, 'session', 'session.id = :sid AND session.userId = user.id', {
-        sid: claims.sid,
-      })
-      .addSelect('session.id IS NOT NULL AND session.revokedAt IS NULL', 'session_live')
-      .addSelect(
-        (blocked) =>
-          blocked
-            .select('COUNT(*) > 0')
-            .from(RevokedAccessToken, 'revoked')
-            .where('revoked.jti = :jti', { jti: claims.jti }),
-        'blocked',
-      )
-      .where('user.id = :sub', { sub: claims.sub })
-      .getRawAndEntities<{ session_live: boolean; blocked: boolean }>();
-
-    const user = entities[0];
-    if (!user) throw new AppException(Problem.TokenInvalid, 'The token user no longer exists.');
-    if (!user.isActive || !raw[0].session_live || raw[0].blocked) {
-      throw new AppException(Problem.TokenRevoked, 'The access token has been revoked.');
-    }
-    return { user, token: claims };
-  }
 
   /** Refuses one access token until it expires. */
   async blockAccessToken(claims: AccessTokenClaims, manager?: EntityManager): Promise<void> {

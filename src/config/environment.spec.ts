@@ -28,6 +28,9 @@ describe(validateEnvironment.name, () => {
   it('names the variable at fault', () => {
     expect(() => validateEnvironment({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => validateEnvironment({ JWT_ALGORITHM: 'none' })).toThrow(/JWT_ALGORITHM/);
+    expect(() => validateEnvironment({ JWT_ALGORITHM: 'EdDSA' })).toThrow(
+      /JWT_ALGORITHM=EdDSA is not supported: jsonwebtoken .* cannot sign it/,
+    );
     expect(() => validateEnvironment({ BCRYPT_ROUNDS: '3' })).toThrow(EnvironmentError);
   });
 

@@ -18,7 +18,8 @@ import { HasUtf8ByteLength } from '../common/validation/password.decorator.js';
 import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES } from '../users/password.policy.js';
 import { USERNAME_PATTERN } from '../users/username.policy.js';
 
-export const JWT_ALGORITHMS = ['HS256', 'ES256', 'RS256', 'EdDSA'] as const;
+// Not EdDSA: jsonwebtoken, under @nestjs/jwt and passport-jwt, can neither sign nor verify it.
+export const JWT_ALGORITHMS = ['HS256', 'ES256', 'RS256'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -71,7 +72,12 @@ export class Environment {
   @IsString()
   JWT_SECRET?: string;
 
-  @IsIn(JWT_ALGORITHMS)
+  @IsIn(JWT_ALGORITHMS, {
+    message: ({ value }) =>
+      value === 'EdDSA'
+        ? 'JWT_ALGORITHM=EdDSA is not supported: jsonwebtoken (under @nestjs/jwt and passport-jwt) cannot sign it; use ES256, RS256 or HS256'
+        : `JWT_ALGORITHM must be one of ${JWT_ALGORITHMS.join(', ')}`,
+  })
   JWT_ALGORITHM: JwtAlgorithm = 'HS256';
 
   @Transform(pem)

@@ -5,6 +5,7 @@ import { CreateTemplates1795291200000 } from '../../migrations/1795291200000-Cre
 import { CreateAccountActionTokens1795291500000 } from '../../migrations/1795291500000-CreateAccountActionTokens.js';
 import { ActionToken } from '../account/action-token.entity.js';
 import { CreateSecurityEvents1795291600000 } from '../../migrations/1795291600000-CreateSecurityEvents.js';
+import { RevocationNotifications1795291300000 } from '../../migrations/1795291300000-RevocationNotifications.js';
 import { RetiredRefreshToken } from '../auth/retired-refresh-token.entity.js';
 import { RevokedAccessToken } from '../auth/revoked-access-token.entity.js';
 import { Session } from '../auth/session.entity.js';
@@ -25,6 +26,7 @@ export const ENTITIES = [
 export const MIGRATIONS = [
   InitialSchema1795291100000,
   CreateTemplates1795291200000,
+  RevocationNotifications1795291300000,
   CreateAccountActionTokens1795291500000,
   CreateSecurityEvents1795291600000,
 ];

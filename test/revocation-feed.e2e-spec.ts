@@ -1,0 +1,241 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { FEED_APPLICATION_NAME } from '../src/auth/revocation-feed.service.js';
+import { Http, login, registerUser } from './support/app.js';
+import {
+  createDatabaseOn,
+  startThrowAwayPostgres,
+  TestDatabase,
+  ThrowAwayPostgres,
+} from './support/database.js';
+import { buildOnce, Server, startServer } from './support/server.js';
+
+const ME = '/api/v1/users/me';
+
+/** Polls until `check` holds or `ms` pass; returns how long it took. */
+async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return Date.now() - started;
+}
+
+/** GET /users/me with a bound on the wait: `null` when no answer came within `ms`. */
+async function me(server: Server, token: string, ms = 3000): Promise<number | null> {
+  try {
+    const reply = await fetch(`${server.url}${ME}`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(ms),
+    });
+    await reply.arrayBuffer();
+    return reply.status;
+  } catch (error) {
+    if ((error as Error).name === 'TimeoutError') return null;
+    throw error;
+  }
+}
+
+async function sql(url: string, text: string, values: unknown[] = []): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(text, values);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Runs `during` while another transaction holds every table the bearer check reads: a check
+ * that queried the database would wait for the lock; one answered from memory does not.
+ */
+async function withTablesLocked<T>(url: string, during: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(
+      'LOCK TABLE users, sessions, revoked_access_tokens IN ACCESS EXCLUSIVE MODE',
+    );
+    return await during();
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+    await client.end();
+  }
+}
+
+/** Kills the listening connection of every instance on the database; returns how many. */
+async function killFeeds(url: string): Promise<number> {
+  const { rows } = await sql(
+    url,
+    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+      WHERE application_name = $1 AND datname = current_database()`,
+    [FEED_APPLICATION_NAME],
+  );
+  return rows.length;
+}
+
+describe('Revocation answered from memory, two instances (e2e)', () => {
+  let database: TestDatabase;
+  let servers: Server[];
+  let a: Http;
+
+  beforeAll(async () => {
+    buildOnce();
+    database = await createDatabaseOn(String(process.env.DATABASE_URL));
+    const env = { DATABASE_URL: database.url };
+    servers = await Promise.all([startServer(env), startServer(env)]);
+    a = new Http(servers[0].url);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all((servers ?? []).map((server) => server.stop()));
+    await database?.drop();
+  });
+
+  /** A signed-in user whose token both instances accept. */
+  async function signedIn() {
+    const user = await registerUser(a);
+    const tokens = await login(a, user);
+    for (const server of servers) expect(await me(server, tokens.access_token)).toBe(200);
+    const { rows } = await sql(database.url, 'SELECT id FROM users WHERE email = $1', [
+      user.email.toLowerCase(),
+    ]);
+    return { user, tokens, userId: rows[0].id as string };
+  }
+
+  it('answers from memory: a live token and a logged-out one, while the tables are locked', async () => {
+    const kept = await signedIn();
+    const ended = await signedIn();
+    expect((await a.post('/api/v1/auth/logout', { token: ended.tokens.access_token })).status).toBe(
+      204,
+    );
+    await within(1000, async () => (await me(servers[1], ended.tokens.access_token)) === 401);
+
+    await withTablesLocked(database.url, async () => {
+      for (const server of servers) {
+        expect(await me(server, kept.tokens.access_token, 1000)).toBe(200);
+        expect(await me(server, ended.tokens.access_token, 1000)).toBe(401);
+      }
+    });
+  });
+
+  it('ends sessions revoked by plain SQL on both instances within one second', async () => {
+    const { tokens, userId } = await signedIn();
+    await sql(database.url, 'UPDATE sessions SET revoked_at = now() WHERE user_id = $1', [userId]);
+    for (const server of servers) {
+      const took = await within(1000, async () => (await me(server, tokens.access_token)) === 401);
+      expect(took).toBeLessThan(1000);
+    }
+  });
+
+  it('refuses a user deactivated by plain SQL on both instances within one second', async () => {
+    const { tokens, userId } = await signedIn();
+    await sql(database.url, 'UPDATE users SET is_active = false WHERE id = $1', [userId]);
+    for (const server of servers) {
+      const took = await within(1000, async () => (await me(server, tokens.access_token)) === 401);
+      expect(took).toBeLessThan(1000);
+    }
+  });
+
+  it('survives a NOTIFY by hand that is not ours, and still refuses revoked sessions', async () => {
+    const kept = await signedIn();
+    const { tokens, userId } = await signedIn();
+    await sql(database.url, `NOTIFY auth_state, 'not json'`);
+    await sql(database.url, `SELECT pg_notify('auth_state', '{"kind":"other"}')`);
+    await sql(database.url, 'UPDATE sessions SET revoked_at = now() WHERE user_id = $1', [userId]);
+    for (const server of servers) {
+      await within(1000, async () => (await me(server, tokens.access_token)) === 401);
+      expect(await me(server, kept.tokens.access_token)).toBe(200);
+    }
+  });
+
+  it('still refuses at once when the listening connection is killed, then answers from memory again', async () => {
+    const kept = await signedIn();
+    const { tokens, userId } = await signedIn();
+    expect(await killFeeds(database.url)).toBe(2);
+
+    // No notification can arrive now: the refusal comes from the per-request query.
+    await sql(database.url, 'UPDATE sessions SET revoked_at = now() WHERE user_id = $1', [userId]);
+    for (const server of servers) {
+      expect(await me(server, tokens.access_token)).toBe(401);
+      expect(await me(server, kept.tokens.access_token)).toBe(200);
+    }
+
+    // Reconnected and reloaded: answers come from memory again (they do not wait for a lock).
+    await within(10_000, async () => {
+      const { rows } = await sql(
+        database.url,
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE application_name = $1 AND datname = current_database()`,
+        [FEED_APPLICATION_NAME],
+      );
+      return rows[0].n === 2;
+    });
+    await within(10_000, () =>
+      withTablesLocked(database.url, async () => {
+        const replies = await Promise.all(
+          servers.map((server) => me(server, kept.tokens.access_token, 500)),
+        );
+        return replies.every((status) => status === 200);
+      }),
+    );
+    for (const server of servers) expect(await me(server, tokens.access_token)).toBe(401);
+  }, 30_000);
+});
+
+describe('PostgreSQL restarted under load (e2e)', () => {
+  let postgres: ThrowAwayPostgres;
+  let servers: Server[];
+
+  beforeAll(async () => {
+    buildOnce();
+    postgres = await startThrowAwayPostgres();
+    const env = { DATABASE_URL: postgres.url };
+    servers = await Promise.all([startServer(env), startServer(env)]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all((servers ?? []).map((server) => server.stop()));
+    await postgres?.drop();
+  });
+
+  it('answers only 200 or 503 throughout, and honours revocations after it', async () => {
+    const http = new Http(servers[0].url);
+    const user = await registerUser(http);
+    const tokens = await login(http, user);
+    const statuses = new Map<number, number>();
+    let running = true;
+    const load = Array.from({ length: 6 }, async (_, i) => {
+      while (running) {
+        const status = await me(servers[i % 2], tokens.access_token, 5000);
+        const key = status ?? 0;
+        statuses.set(key, (statuses.get(key) ?? 0) + 1);
+      }
+    });
+
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await postgres.stop();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await postgres.restart();
+    await within(15_000, async () => {
+      const replies = await Promise.all(servers.map((server) => me(server, tokens.access_token)));
+      return replies.every((status) => status === 200);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    running = false;
+    await Promise.all(load);
+
+    const seen = [...statuses.keys()].sort();
+    expect(seen.every((status) => status === 200 || status === 503)).toBe(true);
+    expect(statuses.get(503) ?? 0).toBeGreaterThan(0);
+
+    // The feeds are back: a revocation by SQL reaches both within one second.
+    await sql(postgres.url, 'UPDATE sessions SET revoked_at = now()');
+    for (const server of servers) {
+      await within(1000, async () => (await me(server, tokens.access_token)) === 401);
+    }
+  }, 60_000);
+});
