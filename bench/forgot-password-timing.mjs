@@ -5,28 +5,12 @@
 //
 //   npm run build && node bench/forgot-password-timing.mjs [postgres-server-url] [requests]
 import Fastify from 'fastify';
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
+import { DEFAULT_SERVER_URL, freshDatabase, post, startApp } from './lib/harness.mjs';
 
-const serverUrl = process.argv[2] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const serverUrl = process.argv[2] ?? DEFAULT_SERVER_URL;
 const requests = Number(process.argv[3] ?? 400);
-const port = 4000 + Math.floor(Math.random() * 100);
-const base = `http://127.0.0.1:${port}`;
-const database = `auth_bench_${randomBytes(4).toString('hex')}`;
-
-async function admin(sql) {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 async function timedPost(url, body) {
   const started = performance.now();
@@ -75,38 +59,22 @@ bare.post('/forgot', async (_request, reply) => reply.code(202).send());
 await bare.listen({ port: 0, host: '127.0.0.1' });
 const bareUrl = `http://127.0.0.1:${bare.server.address().port}/forgot`;
 
-const url = new URL(serverUrl);
-url.pathname = `/${database}`;
-await admin(`CREATE DATABASE "${database}"`);
-const server = spawn(process.execPath, ['dist/src/main.js'], {
-  env: {
-    ...process.env,
-    NODE_ENV: 'production',
-    DATABASE_URL: url.toString(),
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_ENABLED: 'false',
-    BCRYPT_ROUNDS: '10',
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
-  },
-  stdio: 'inherit',
+const database = await freshDatabase(serverUrl);
+const server = await startApp(database.url, {
+  NODE_ENV: 'production',
+  BCRYPT_ROUNDS: '10',
+  SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+}).catch(async (error) => {
+  await database.drop();
+  throw error;
 });
+const { base } = server;
 try {
-  for (let i = 0; ; i++) {
-    const ok = await fetch(`${base}/api/v1/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (i > 200) throw new Error('server did not start');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
   const known = 'bench@example.com';
-  await fetch(`${base}/api/v1/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: known, username: 'bench', password: 'bench passphrase 1' }),
+  await post(base, '/api/v1/auth/register', {
+    email: known,
+    username: 'bench',
+    password: 'bench passphrase 1',
   });
   const forgot = `${base}/api/v1/auth/password/forgot`;
   // Warm-up: JIT, connection pools, the SMTP connection path.
@@ -134,9 +102,8 @@ try {
       `mails received: ${mails}`,
   );
 } finally {
-  server.kill('SIGTERM');
-  await once(server, 'exit');
+  await server.stop();
   await bare.close();
   smtp.close();
-  await admin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+  await database.drop();
 }

@@ -1,4 +1,4 @@
-// Shared by the benches of passwords, templates and start-up: a fresh database on a
+// Shared by the benches: a fresh database on a
 // PostgreSQL server, the compiled app in its own process, and autocannon runs.
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
