@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import type { Principal } from '../common/principal/principal.js';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { RevocationService } from '../auth/revocation.service.js';
+import { RevocationService } from '../revocation/revocation.service.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
@@ -14,7 +15,7 @@ import { AddressRateLimiter } from '../rate-limit/address-rate-limiter.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
 import { PasswordService } from '../users/password.service.js';
-import { assertPasswordAllowed } from '../users/password.policy.js';
+import { assertPasswordAllowed } from '../common/validation/password.policy.js';
 import { User } from '../users/user.entity.js';
 import { ActionToken, ActionTokenPurpose } from './action-token.entity.js';
 import { actionLink, EMAIL_VERIFICATION_TTL_SECONDS } from './action-token.js';
@@ -104,12 +105,12 @@ export class AccountService {
   }
 
   /** The verification mail of a new account, sent after the answer. */
-  sendVerification(user: User, requestId: string): void {
+  sendVerification(user: Principal, requestId: string): void {
     this.outbox.post('email-verification', requestId, () => this.verificationMail(user));
   }
 
   /** Another verification mail for the caller; none when the address is verified already. */
-  async resendVerification(user: User, requestId: string): Promise<void> {
+  async resendVerification(user: Principal, requestId: string): Promise<void> {
     await this.addressLimiter.hit(user.email);
     if (user.emailVerified) return;
     this.sendVerification(user, requestId);
@@ -122,7 +123,7 @@ export class AccountService {
     return { token, user };
   }
 
-  private async passwordResetMail(user: User): Promise<OutgoingMail> {
+  private async passwordResetMail(user: Principal): Promise<OutgoingMail> {
     const token = await this.tokens.issue(user.id, ActionTokenPurpose.PasswordReset, (manager) =>
       this.events.record(
         { type: SecurityEventType.PasswordResetRequested, userId: user.id, actorId: null },
@@ -139,7 +140,7 @@ export class AccountService {
     };
   }
 
-  private async verificationMail(user: User): Promise<OutgoingMail> {
+  private async verificationMail(user: Principal): Promise<OutgoingMail> {
     const token = await this.tokens.issue(user.id, ActionTokenPurpose.EmailVerify);
     return {
       to: user.email,

@@ -13,10 +13,10 @@ import { AuthService } from './auth.service.js';
 import { BearerCheckService } from './bearer-check.service.js';
 import { JwtKeys, jwtKeys, jwtModuleOptions } from './jwt-keys.js';
 import { JwtStrategy } from './jwt.strategy.js';
-import { RetiredRefreshToken } from './retired-refresh-token.entity.js';
+import { RetiredRefreshToken } from '../revocation/retired-refresh-token.entity.js';
 import { RevocationFeed } from './revocation-feed.service.js';
-import { RevocationModule } from './revocation.module.js';
-import { Session } from './session.entity.js';
+import { RevocationModule } from '../revocation/revocation.module.js';
+import { Session } from '../revocation/session.entity.js';
 import { SessionsService } from './sessions.service.js';
 import { WellKnownController } from './well-known.controller.js';
 

@@ -11,7 +11,7 @@ import { UserDto } from '../users/user.dto.js';
 import { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { AccessTokenService } from './access-token.service.js';
-import type { AuthenticatedUser } from './authenticated-user.js';
+import type { AuthenticatedUser, Principal } from '../common/principal/principal.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { IntrospectionDto } from './dto/introspect.dto.js';
 import { LoginDto } from './dto/login.dto.js';
@@ -20,8 +20,9 @@ import { RegisterDto } from './dto/register.dto.js';
 import { SessionDto } from './dto/session.dto.js';
 import { TokenResponseDto } from './dto/token-response.dto.js';
 import { BearerCheckService } from './bearer-check.service.js';
-import { RevocationService } from './revocation.service.js';
-import { ClientInfo, SessionsService } from './sessions.service.js';
+import { RevocationService } from '../revocation/revocation.service.js';
+import { ClientInfo } from '../common/principal/client-info.js';
+import { SessionsService } from './sessions.service.js';
 
 const invalidCredentials = () =>
   new AppException(Problem.InvalidCredentials, 'The login name or password is wrong.');
@@ -154,7 +155,11 @@ export class AuthService {
     }
   }
 
-  private tokenResponse(user: User, sessionId: string, refreshToken: string): TokenResponseDto {
+  private tokenResponse(
+    user: Principal,
+    sessionId: string,
+    refreshToken: string,
+  ): TokenResponseDto {
     const { token, claims } = this.accessTokens.issue(user, sessionId);
     return {
       access_token: token,

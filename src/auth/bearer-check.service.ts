@@ -4,11 +4,11 @@ import { DataSource } from 'typeorm';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import { User } from '../users/user.entity.js';
-import type { AccessTokenClaims } from './access-token.service.js';
-import type { AuthenticatedUser } from './authenticated-user.js';
+import type { AccessTokenClaims } from '../common/principal/principal.js';
+import type { AuthenticatedUser } from '../common/principal/principal.js';
 import { RevocationFeed } from './revocation-feed.service.js';
-import { RevokedAccessToken } from './revoked-access-token.entity.js';
-import { Session } from './session.entity.js';
+import { RevokedAccessToken } from '../revocation/revoked-access-token.entity.js';
+import { Session } from '../revocation/session.entity.js';
 
 const revoked = () => new AppException(Problem.TokenRevoked, 'The access token has been revoked.');
 

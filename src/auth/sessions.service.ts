@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, IsNull, MoreThan } from 'typeorm';
+import type { ClientInfo } from '../common/principal/client-info.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
@@ -16,15 +17,10 @@ import {
 } from './refresh-token.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
-import { foreignKeyViolation } from '../database/database-errors.js';
-import { RetiredRefreshToken } from './retired-refresh-token.entity.js';
-import { RevocationService } from './revocation.service.js';
-import { Session } from './session.entity.js';
-
-export interface ClientInfo {
-  userAgent: string | null;
-  ip: string | null;
-}
+import { foreignKeyViolation } from '../common/database/database-errors.js';
+import { RetiredRefreshToken } from '../revocation/retired-refresh-token.entity.js';
+import { RevocationService } from '../revocation/revocation.service.js';
+import { Session } from '../revocation/session.entity.js';
 
 /** A session as a token response needs it: whose it is, and its new refresh token. */
 export interface SessionGrant {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import { offsetOf, Paginated, paginated } from '../common/pagination/paginated.js';
-import { uniqueViolation } from '../database/database-errors.js';
+import { uniqueViolation } from '../common/database/database-errors.js';
 import { CreateTemplateDto } from './dto/create-template.dto.js';
 import { ListTemplatesQueryDto, TEMPLATE_SORTS } from './dto/list-templates-query.dto.js';
 import { TemplateDto } from './dto/template.dto.js';

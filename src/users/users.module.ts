@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { RevocationModule } from '../auth/revocation.module.js';
+import { RevocationModule } from '../revocation/revocation.module.js';
 import type { Environment } from '../config/environment.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';

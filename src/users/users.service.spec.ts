@@ -2,12 +2,13 @@ import { beforeEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, FindOperator, Repository } from 'typeorm';
 import { StrictMock, strictMock } from '../../test/support/strict-mock.js';
-import type { RevocationService } from '../auth/revocation.service.js';
+import type { RevocationService } from '../revocation/revocation.service.js';
 import { Problem } from '../common/errors/problem.js';
 import type { SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
 import type { PasswordService } from './password.service.js';
-import { Role, User } from './user.entity.js';
+import { Role } from '../common/principal/principal.js';
+import { User } from './user.entity.js';
 import { UsersService } from './users.service.js';
 
 function aUser(overrides: Partial<User> = {}): User {

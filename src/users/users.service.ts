@@ -3,23 +3,24 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { EntityManager, ILike, Raw, Repository } from 'typeorm';
-import { RegisterDto } from '../auth/dto/register.dto.js';
-import { RevocationService } from '../auth/revocation.service.js';
+import { NewAccountDto } from './dto/new-account.dto.js';
+import { RevocationService } from '../revocation/revocation.service.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import { flattenValidationErrors, validationFailed } from '../common/http/validation.pipe.js';
 import { SearchPageQueryDto } from '../common/pagination/page-query.dto.js';
 import { likePattern, offsetOf, Paginated, paginated } from '../common/pagination/paginated.js';
-import { uniqueViolation } from '../database/database-errors.js';
+import { uniqueViolation } from '../common/database/database-errors.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
 import { UpdateProfileDto } from './dto/update-profile.dto.js';
 import { UpdateUserDto } from './dto/update-user.dto.js';
 import { WelcomeMessageDto } from './dto/welcome-message.dto.js';
 import { PasswordService } from './password.service.js';
-import { assertPasswordAllowed } from './password.policy.js';
+import { assertPasswordAllowed } from '../common/validation/password.policy.js';
 import { UserDto } from './user.dto.js';
-import { Role, User } from './user.entity.js';
+import { Role, type Principal } from '../common/principal/principal.js';
+import { User } from './user.entity.js';
 
 export interface NewUser {
   email: string;
@@ -148,7 +149,7 @@ export class UsersService {
    * Changes a user's password and ends every other session of theirs, in one transaction:
    * a new password never leaves the old sessions alive.
    */
-  async changePassword(user: User, current: string, next: string, keepSessionId: string) {
+  async changePassword(user: Principal, current: string, next: string, keepSessionId: string) {
     await this.assertPassword(user.id, current, 'currentPassword');
     assertPasswordAllowed(next, user, 'newPassword');
     const passwordHash = await this.passwords.hash(next);
@@ -162,13 +163,13 @@ export class UsersService {
     });
   }
 
-  welcomeMessage(user: User): WelcomeMessageDto {
+  welcomeMessage(user: Principal): WelcomeMessageDto {
     const access = user.role === Role.Admin ? 'full' : 'limited';
     return { message: `Welcome, ${user.username}! You have ${access} access.`, role: user.role };
   }
 
   /** The caller changes their own name or username; a taken username is a 409. */
-  async updateProfile(user: User, changes: UpdateProfileDto): Promise<UserDto> {
+  async updateProfile(user: Principal, changes: UpdateProfileDto): Promise<UserDto> {
     const patch: Partial<Pick<User, 'name' | 'username'>> = {};
     if (changes.name !== undefined) patch.name = changes.name;
     if (changes.username !== undefined) patch.username = changes.username;
@@ -184,7 +185,7 @@ export class UsersService {
   }
 
   /** The caller deletes their own account, confirming with their password. */
-  async deleteAccount(user: User, password: string): Promise<void> {
+  async deleteAccount(user: Principal, password: string): Promise<void> {
     await this.assertPassword(user.id, password, 'password');
     await this.remove(user.id);
   }
@@ -322,7 +323,7 @@ const registered = (user: User) => ({
 
 /** An admin account from outside HTTP meets the rules of registration; returns it normalised. */
 async function checkAccount(account: AdminAccount): Promise<AdminAccount> {
-  const dto = plainToInstance(RegisterDto, { ...account });
+  const dto = plainToInstance(NewAccountDto, { ...account });
   const errors = await validate(dto, { stopAtFirstError: true });
   if (errors.length) throw validationFailed(flattenValidationErrors(errors));
   return { email: dto.email, username: dto.username, password: dto.password };

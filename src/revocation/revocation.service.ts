@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, LessThan, Not } from 'typeorm';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
-import type { AccessTokenClaims } from './access-token.service.js';
+import type { AccessTokenClaims } from '../common/principal/principal.js';
 import { RevokedAccessToken } from './revoked-access-token.entity.js';
 import { Session } from './session.entity.js';
 
