@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../common/principal/principal.js';
 import { ConfigService } from '@nestjs/config';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { Transactions } from '../common/database/transactions.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
@@ -16,7 +15,7 @@ import { SecurityEventsService } from '../security-events/security-events.servic
 import { SecurityEventType } from '../security-events/security-event-type.js';
 import { PasswordService } from '../users/password.service.js';
 import { assertPasswordAllowed } from '../common/validation/password.policy.js';
-import { User } from '../users/user.entity.js';
+import { UsersRepository } from '../users/users.repository.js';
 import { ActionToken, ActionTokenPurpose } from './action-token.entity.js';
 import { actionLink, EMAIL_VERIFICATION_TTL_SECONDS } from './action-token.js';
 import { ActionTokensService } from './action-tokens.service.js';
@@ -35,7 +34,8 @@ export class AccountService {
   private readonly resetTtlSeconds: number;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly users: UsersRepository,
     private readonly tokens: ActionTokensService,
     private readonly passwords: PasswordService,
     private readonly revocation: RevocationService,
@@ -56,7 +56,7 @@ export class AccountService {
   async requestPasswordReset(email: string, requestId: string): Promise<void> {
     await this.addressLimiter.hit(email);
     this.outbox.post('password-reset', requestId, async () => {
-      const user = await this.dataSource.manager.findOneBy(User, { email: email.toLowerCase() });
+      const user = await this.users.findByEmail(email.toLowerCase());
       if (!user?.isActive) return null;
       return this.passwordResetMail(user);
     });
@@ -71,10 +71,10 @@ export class AccountService {
     if (!user.isActive) throw invalidToken();
     assertPasswordAllowed(newPassword, user, 'newPassword');
     const passwordHash = await this.passwords.hash(newPassword);
-    await this.dataSource.transaction(async (manager) => {
-      if (!(await this.tokens.spend(manager, token))) throw invalidToken();
-      await manager.update(User, { id: user.id }, { passwordHash, emailVerified: true });
-      await this.revocation.revokeAllSessions(user.id, undefined, manager);
+    await this.transactions.run(async (tx) => {
+      if (!(await this.tokens.spend(tx, token))) throw invalidToken();
+      await this.users.update(user.id, { passwordHash, emailVerified: true }, tx);
+      await this.revocation.revokeAllSessions(user.id, undefined, tx);
       await this.events.record(
         {
           type: SecurityEventType.PasswordReset,
@@ -82,16 +82,16 @@ export class AccountService {
           actorId: user.id,
           sessionId: null,
         },
-        manager,
+        tx,
       );
     });
   }
 
   async verifyEmail(presented: string): Promise<void> {
     const { token, user } = await this.usableToken(presented, ActionTokenPurpose.EmailVerify);
-    await this.dataSource.transaction(async (manager) => {
-      if (!(await this.tokens.spend(manager, token))) throw invalidToken();
-      await manager.update(User, { id: user.id }, { emailVerified: true });
+    await this.transactions.run(async (tx) => {
+      if (!(await this.tokens.spend(tx, token))) throw invalidToken();
+      await this.users.update(user.id, { emailVerified: true }, tx);
       await this.events.record(
         {
           type: SecurityEventType.EmailVerified,
@@ -99,7 +99,7 @@ export class AccountService {
           actorId: user.id,
           sessionId: null,
         },
-        manager,
+        tx,
       );
     });
   }
@@ -118,16 +118,16 @@ export class AccountService {
 
   private async usableToken(presented: string, purpose: ActionTokenPurpose) {
     const token: ActionToken | null = await this.tokens.find(presented, purpose);
-    const user = token && (await this.dataSource.manager.findOneBy(User, { id: token.userId }));
+    const user = token && (await this.users.findById(token.userId));
     if (!token || !user) throw invalidToken();
     return { token, user };
   }
 
   private async passwordResetMail(user: Principal): Promise<OutgoingMail> {
-    const token = await this.tokens.issue(user.id, ActionTokenPurpose.PasswordReset, (manager) =>
+    const token = await this.tokens.issue(user.id, ActionTokenPurpose.PasswordReset, (tx) =>
       this.events.record(
         { type: SecurityEventType.PasswordResetRequested, userId: user.id, actorId: null },
-        manager,
+        tx,
       ),
     );
     return {

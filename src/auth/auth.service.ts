@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AccountService } from '../account/account.service.js';
+import { Transactions } from '../common/database/transactions.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
@@ -58,6 +59,7 @@ export class AuthService {
     private readonly account: AccountService,
     private readonly events: SecurityEventsService,
     private readonly bearerCheck: BearerCheckService,
+    private readonly transactions: Transactions,
     config: ConfigService<Environment, true>,
   ) {
     this.requireVerifiedEmail = config.get('REQUIRE_VERIFIED_EMAIL', { infer: true });
@@ -125,9 +127,9 @@ export class AuthService {
   }
 
   async revokeSession({ user }: AuthenticatedUser, sessionId: string): Promise<void> {
-    const revoked = await this.events.inTransaction(async (manager) => {
-      const found = await this.revocation.revokeSession(user.id, sessionId, manager);
-      if (found) await this.events.record(sessionRevoked(user.id, sessionId), manager);
+    const revoked = await this.transactions.run(async (tx) => {
+      const found = await this.revocation.revokeSession(user.id, sessionId, tx);
+      if (found) await this.events.record(sessionRevoked(user.id, sessionId), tx);
       return found;
     });
     if (!revoked) throw AppException.notFound('Session');

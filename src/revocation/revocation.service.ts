@@ -1,12 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, IsNull, LessThan, Not } from 'typeorm';
+import { type Transaction, Transactions } from '../common/database/transactions.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
 import type { AccessTokenClaims } from '../common/principal/principal.js';
-import { RevokedAccessToken } from './revoked-access-token.entity.js';
-import { Session } from './session.entity.js';
+import { RevokedAccessTokensRepository } from './revoked-access-tokens.repository.js';
+import { SessionsRepository } from './sessions.repository.js';
 
 const logout = (claims: AccessTokenClaims, scope: 'local' | 'global' | 'others') => ({
   type: SecurityEventType.Logout,
@@ -28,63 +27,51 @@ export class RevocationService {
   private readonly logger = new Logger(RevocationService.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sessions: SessionsRepository,
+    private readonly blocklist: RevokedAccessTokensRepository,
+    private readonly transactions: Transactions,
     private readonly events: SecurityEventsService,
   ) {}
 
   /** Refuses one access token until it expires. */
-  async blockAccessToken(claims: AccessTokenClaims, manager?: EntityManager): Promise<void> {
-    await (manager ?? this.dataSource.manager)
-      .createQueryBuilder()
-      .insert()
-      .into(RevokedAccessToken)
-      .values({ jti: claims.jti, userId: claims.sub, expiresAt: new Date(claims.exp * 1000) })
-      .orIgnore()
-      .execute();
+  async blockAccessToken(claims: AccessTokenClaims, tx?: Transaction): Promise<void> {
+    const expiresAt = new Date(claims.exp * 1000);
+    await this.blocklist.add({ jti: claims.jti, userId: claims.sub, expiresAt }, tx);
   }
 
   /** Revokes one live session of a user (its refresh token and access tokens). */
-  async revokeSession(userId: string, sessionId: string, manager?: EntityManager) {
-    const result = await (manager ?? this.dataSource.manager).update(
-      Session,
-      { id: sessionId, userId, revokedAt: IsNull() },
-      { revokedAt: new Date() },
-    );
-    return (result.affected ?? 0) > 0;
+  revokeSession(userId: string, sessionId: string, tx?: Transaction): Promise<boolean> {
+    return this.sessions.revoke(userId, sessionId, new Date(), tx);
   }
 
   /** Revokes every live session of a user, but the one in `except` when given. */
-  async revokeAllSessions(userId: string, except?: string, manager?: EntityManager) {
-    await (manager ?? this.dataSource.manager).update(
-      Session,
-      { userId, revokedAt: IsNull(), ...(except ? { id: Not(except) } : {}) },
-      { revokedAt: new Date() },
-    );
+  revokeAllSessions(userId: string, except?: string, tx?: Transaction): Promise<void> {
+    return this.sessions.revokeAll(userId, new Date(), except, tx);
   }
 
   /** Ends the access token and its session together (logout of this device). */
   async revokeCurrent(claims: AccessTokenClaims): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      await this.revokeSession(claims.sub, claims.sid, manager);
-      await this.blockAccessToken(claims, manager);
-      await this.events.record(logout(claims, 'local'), manager);
+    await this.transactions.run(async (tx) => {
+      await this.revokeSession(claims.sub, claims.sid, tx);
+      await this.blockAccessToken(claims, tx);
+      await this.events.record(logout(claims, 'local'), tx);
     });
   }
 
   /** Ends every session of the user and the presenting access token. */
   async revokeEverything(claims: AccessTokenClaims): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      await this.revokeAllSessions(claims.sub, undefined, manager);
-      await this.blockAccessToken(claims, manager);
-      await this.events.record(logout(claims, 'global'), manager);
+    await this.transactions.run(async (tx) => {
+      await this.revokeAllSessions(claims.sub, undefined, tx);
+      await this.blockAccessToken(claims, tx);
+      await this.events.record(logout(claims, 'global'), tx);
     });
   }
 
   /** Ends every session of the user but the presenting one. */
   async revokeOthers(claims: AccessTokenClaims): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      await this.revokeAllSessions(claims.sub, claims.sid, manager);
-      await this.events.record(logout(claims, 'others'), manager);
+    await this.transactions.run(async (tx) => {
+      await this.revokeAllSessions(claims.sub, claims.sid, tx);
+      await this.events.record(logout(claims, 'others'), tx);
     });
   }
 
@@ -92,10 +79,8 @@ export class RevocationService {
   async prune(): Promise<void> {
     try {
       const now = new Date();
-      const deadBefore = new Date(now.getTime() - KEEP_DEAD_SESSIONS_MS);
-      await this.dataSource.manager.delete(RevokedAccessToken, { expiresAt: LessThan(now) });
-      await this.dataSource.manager.delete(Session, { expiresAt: LessThan(now) });
-      await this.dataSource.manager.delete(Session, { revokedAt: LessThan(deadBefore) });
+      await this.blocklist.deleteExpired(now);
+      await this.sessions.prune(now, new Date(now.getTime() - KEEP_DEAD_SESSIONS_MS));
     } catch (error) {
       this.logger.warn(`Pruning revoked tokens failed: ${(error as Error).message}`);
     }

@@ -9,13 +9,17 @@ import { PasswordPool } from './password.pool.js';
 import { PasswordService } from './password.service.js';
 import { User } from './user.entity.js';
 import { UsersController } from './users.controller.js';
+import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
+import { Transactions } from '../common/database/transactions.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([User]), RevocationModule, SecurityEventsModule],
   controllers: [UsersController],
   providers: [
     UsersService,
+    UsersRepository,
+    Transactions,
     PasswordService,
     {
       provide: PasswordPool,
@@ -41,6 +45,6 @@ import { UsersService } from './users.service.js';
       },
     },
   ],
-  exports: [UsersService, PasswordService, PasswordPool],
+  exports: [UsersService, UsersRepository, PasswordService, PasswordPool],
 })
 export class UsersModule {}
