@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { RevocationService } from '../src/auth/revocation.service.js';
+import { RevocationService } from '../src/revocation/revocation.service.js';
 import { login, registerUser, useApp } from './support/app.js';
 import { decodePart } from './support/tokens.js';
 

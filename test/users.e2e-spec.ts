@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Problem } from '../src/common/errors/problem.js';
-import { Role } from '../src/users/user.entity.js';
+import { Role } from '../src/common/principal/principal.js';
 import { UsersService } from '../src/users/users.service.js';
 import {
   createAdmin,

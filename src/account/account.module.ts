@@ -1,20 +1,21 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { RevocationModule } from '../auth/revocation.module.js';
+import { RevocationModule } from '../revocation/revocation.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
-import { User } from '../users/user.entity.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountController } from './account.controller.js';
 import { AccountService } from './account.service.js';
 import { ActionToken } from './action-token.entity.js';
+import { ActionTokensRepository } from './action-tokens.repository.js';
 import { ActionTokensService } from './action-tokens.service.js';
+import { Transactions } from '../common/database/transactions.js';
 
 /** Account recovery and email verification: mailed one-use links. */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([ActionToken, User]),
+    TypeOrmModule.forFeature([ActionToken]),
     MailModule,
     RateLimitModule,
     RevocationModule,
@@ -22,7 +23,7 @@ import { ActionTokensService } from './action-tokens.service.js';
     UsersModule,
   ],
   controllers: [AccountController],
-  providers: [AccountService, ActionTokensService],
+  providers: [AccountService, ActionTokensService, ActionTokensRepository, Transactions],
   exports: [AccountService],
 })
 export class AccountModule {}

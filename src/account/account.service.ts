@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import type { Principal } from '../common/principal/principal.js';
 import { ConfigService } from '@nestjs/config';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { RevocationService } from '../auth/revocation.service.js';
+import { Transactions } from '../common/database/transactions.js';
+import { RevocationService } from '../revocation/revocation.service.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
@@ -14,8 +14,8 @@ import { AddressRateLimiter } from '../rate-limit/address-rate-limiter.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
 import { PasswordService } from '../users/password.service.js';
-import { assertPasswordAllowed } from '../users/password.policy.js';
-import { User } from '../users/user.entity.js';
+import { assertPasswordAllowed } from '../common/validation/password.policy.js';
+import { UsersRepository } from '../users/users.repository.js';
 import { ActionToken, ActionTokenPurpose } from './action-token.entity.js';
 import { actionLink, EMAIL_VERIFICATION_TTL_SECONDS } from './action-token.js';
 import { ActionTokensService } from './action-tokens.service.js';
@@ -34,7 +34,8 @@ export class AccountService {
   private readonly resetTtlSeconds: number;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly users: UsersRepository,
     private readonly tokens: ActionTokensService,
     private readonly passwords: PasswordService,
     private readonly revocation: RevocationService,
@@ -55,7 +56,7 @@ export class AccountService {
   async requestPasswordReset(email: string, requestId: string): Promise<void> {
     await this.addressLimiter.hit(email);
     this.outbox.post('password-reset', requestId, async () => {
-      const user = await this.dataSource.manager.findOneBy(User, { email: email.toLowerCase() });
+      const user = await this.users.findByEmail(email.toLowerCase());
       if (!user?.isActive) return null;
       return this.passwordResetMail(user);
     });
@@ -70,10 +71,10 @@ export class AccountService {
     if (!user.isActive) throw invalidToken();
     assertPasswordAllowed(newPassword, user, 'newPassword');
     const passwordHash = await this.passwords.hash(newPassword);
-    await this.dataSource.transaction(async (manager) => {
-      if (!(await this.tokens.spend(manager, token))) throw invalidToken();
-      await manager.update(User, { id: user.id }, { passwordHash, emailVerified: true });
-      await this.revocation.revokeAllSessions(user.id, undefined, manager);
+    await this.transactions.run(async (tx) => {
+      if (!(await this.tokens.spend(tx, token))) throw invalidToken();
+      await this.users.update(user.id, { passwordHash, emailVerified: true }, tx);
+      await this.revocation.revokeAllSessions(user.id, undefined, tx);
       await this.events.record(
         {
           type: SecurityEventType.PasswordReset,
@@ -81,16 +82,16 @@ export class AccountService {
           actorId: user.id,
           sessionId: null,
         },
-        manager,
+        tx,
       );
     });
   }
 
   async verifyEmail(presented: string): Promise<void> {
     const { token, user } = await this.usableToken(presented, ActionTokenPurpose.EmailVerify);
-    await this.dataSource.transaction(async (manager) => {
-      if (!(await this.tokens.spend(manager, token))) throw invalidToken();
-      await manager.update(User, { id: user.id }, { emailVerified: true });
+    await this.transactions.run(async (tx) => {
+      if (!(await this.tokens.spend(tx, token))) throw invalidToken();
+      await this.users.update(user.id, { emailVerified: true }, tx);
       await this.events.record(
         {
           type: SecurityEventType.EmailVerified,
@@ -98,18 +99,18 @@ export class AccountService {
           actorId: user.id,
           sessionId: null,
         },
-        manager,
+        tx,
       );
     });
   }
 
   /** The verification mail of a new account, sent after the answer. */
-  sendVerification(user: User, requestId: string): void {
+  sendVerification(user: Principal, requestId: string): void {
     this.outbox.post('email-verification', requestId, () => this.verificationMail(user));
   }
 
   /** Another verification mail for the caller; none when the address is verified already. */
-  async resendVerification(user: User, requestId: string): Promise<void> {
+  async resendVerification(user: Principal, requestId: string): Promise<void> {
     await this.addressLimiter.hit(user.email);
     if (user.emailVerified) return;
     this.sendVerification(user, requestId);
@@ -117,16 +118,16 @@ export class AccountService {
 
   private async usableToken(presented: string, purpose: ActionTokenPurpose) {
     const token: ActionToken | null = await this.tokens.find(presented, purpose);
-    const user = token && (await this.dataSource.manager.findOneBy(User, { id: token.userId }));
+    const user = token && (await this.users.findById(token.userId));
     if (!token || !user) throw invalidToken();
     return { token, user };
   }
 
-  private async passwordResetMail(user: User): Promise<OutgoingMail> {
-    const token = await this.tokens.issue(user.id, ActionTokenPurpose.PasswordReset, (manager) =>
+  private async passwordResetMail(user: Principal): Promise<OutgoingMail> {
+    const token = await this.tokens.issue(user.id, ActionTokenPurpose.PasswordReset, (tx) =>
       this.events.record(
         { type: SecurityEventType.PasswordResetRequested, userId: user.id, actorId: null },
-        manager,
+        tx,
       ),
     );
     return {
@@ -139,7 +140,7 @@ export class AccountService {
     };
   }
 
-  private async verificationMail(user: User): Promise<OutgoingMail> {
+  private async verificationMail(user: Principal): Promise<OutgoingMail> {
     const token = await this.tokens.issue(user.id, ActionTokenPurpose.EmailVerify);
     return {
       to: user.email,

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, IsNull, MoreThan } from 'typeorm';
+import { type Transaction, Transactions } from '../common/database/transactions.js';
 import type { Environment } from '../config/environment.js';
 import { ActionToken, ActionTokenPurpose } from './action-token.entity.js';
+import { ActionTokensRepository } from './action-tokens.repository.js';
 import {
   actionTokenTtlMs,
   generateActionToken,
@@ -18,7 +18,8 @@ export class ActionTokensService {
   private readonly resetTtlSeconds: number;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly tokens: ActionTokensRepository,
+    private readonly transactions: Transactions,
     config: ConfigService<Environment, true>,
   ) {
     this.resetTtlSeconds = config.get('RESET_TOKEN_TTL', { infer: true });
@@ -32,22 +33,17 @@ export class ActionTokensService {
   issue(
     userId: string,
     purpose: ActionTokenPurpose,
-    alongside?: (manager: EntityManager) => Promise<void>,
+    alongside?: (tx: Transaction) => Promise<void>,
   ): Promise<string> {
     const token = generateActionToken();
     const expiresAt = new Date(Date.now() + actionTokenTtlMs(purpose, this.resetTtlSeconds));
-    return this.dataSource.transaction(async (manager) => {
+    return this.transactions.run(async (tx) => {
       if (purpose === ActionTokenPurpose.PasswordReset) {
-        await manager.delete(ActionToken, { userId, purpose, usedAt: IsNull() });
+        await this.tokens.deleteUnused(userId, purpose, tx);
       }
-      await manager.insert(ActionToken, {
-        userId,
-        purpose,
-        tokenHash: hashActionToken(token),
-        expiresAt,
-        usedAt: null,
-      });
-      await alongside?.(manager);
+      const tokenHash = hashActionToken(token);
+      await this.tokens.insert({ userId, purpose, tokenHash, expiresAt, usedAt: null }, tx);
+      await alongside?.(tx);
       return token;
     });
   }
@@ -55,24 +51,12 @@ export class ActionTokensService {
   /** The stored token for a presented one, if it is unused and unexpired; nothing is spent. */
   async find(presented: string, purpose: ActionTokenPurpose): Promise<ActionToken | null> {
     if (!isWellFormedActionToken(presented)) return null;
-    const token = await this.dataSource.manager.findOneBy(ActionToken, {
-      tokenHash: hashActionToken(presented),
-      purpose,
-    });
+    const token = await this.tokens.findByHash(hashActionToken(presented), purpose);
     return token && isActionTokenUsable(token, new Date()) ? token : null;
   }
 
-  /**
-   * Spends a token inside the caller's transaction. One conditional UPDATE: of two
-   * concurrent uses exactly one gets true.
-   */
-  async spend(manager: EntityManager, token: ActionToken): Promise<boolean> {
-    const now = new Date();
-    const result = await manager.update(
-      ActionToken,
-      { id: token.id, usedAt: IsNull(), expiresAt: MoreThan(now) },
-      { usedAt: now },
-    );
-    return result.affected === 1;
+  /** Spends a token inside the caller's transaction; of two concurrent uses one gets true. */
+  spend(tx: Transaction, token: ActionToken): Promise<boolean> {
+    return this.tokens.spend(token.id, new Date(), tx);
   }
 }

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import { Environment, validateEnvironment } from '../config/environment.js';
-import { Role } from '../users/user.entity.js';
+import { Role } from '../common/principal/principal.js';
 import { JwtService } from '@nestjs/jwt';
 import { AccessTokenService } from './access-token.service.js';
 import { jwtKeys, jwtModuleOptions } from './jwt-keys.js';

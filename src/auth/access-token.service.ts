@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
-import { Role } from '../users/user.entity.js';
+import { type AccessTokenClaims, Role } from '../common/principal/principal.js';
 import { ACCESS_TOKEN_TYPE, type JwtKeys, type PublicJwk } from './jwt-keys.js';
 
 export { ACCESS_TOKEN_TYPE };
@@ -13,18 +13,6 @@ export { ACCESS_TOKEN_TYPE };
 export const MAX_TOKEN_LENGTH = 8 * 1024;
 /** The provider of the keys made once at start (see `jwtKeys`). */
 export const JWT_KEYS = Symbol('JWT_KEYS');
-
-export interface AccessTokenClaims {
-  iss: string;
-  aud: string;
-  sub: string;
-  sid: string;
-  jti: string;
-  iat: number;
-  exp: number;
-  role: Role;
-  username: string;
-}
 
 export interface IssuedAccessToken {
   token: string;

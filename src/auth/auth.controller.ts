@@ -21,7 +21,7 @@ import {
 import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { UserDto } from '../users/user.dto.js';
 import { AuthService } from './auth.service.js';
-import type { AuthenticatedUser } from './authenticated-user.js';
+import type { AuthenticatedUser } from '../common/principal/principal.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { IntrospectDto, IntrospectionDto } from './dto/introspect.dto.js';
 import { LoginDto } from './dto/login.dto.js';
@@ -30,7 +30,7 @@ import { RefreshDto } from './dto/refresh.dto.js';
 import { RegisterDto } from './dto/register.dto.js';
 import { SessionDto } from './dto/session.dto.js';
 import { TokenResponseDto } from './dto/token-response.dto.js';
-import type { ClientInfo } from './sessions.service.js';
+import type { ClientInfo } from '../common/principal/client-info.js';
 
 @ApiTags('auth')
 @Controller('auth')

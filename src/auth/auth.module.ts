@@ -6,17 +6,18 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountModule } from '../account/account.module.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import type { Environment } from '../config/environment.js';
+import { User } from '../users/user.entity.js';
 import { UsersModule } from '../users/users.module.js';
+import { Transactions } from '../common/database/transactions.js';
 import { AccessTokenService, JWT_KEYS } from './access-token.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { BearerCheckService } from './bearer-check.service.js';
+import { BearerLookup } from './bearer-lookup.repository.js';
 import { JwtKeys, jwtKeys, jwtModuleOptions } from './jwt-keys.js';
 import { JwtStrategy } from './jwt.strategy.js';
-import { RetiredRefreshToken } from './retired-refresh-token.entity.js';
 import { RevocationFeed } from './revocation-feed.service.js';
-import { RevocationModule } from './revocation.module.js';
-import { Session } from './session.entity.js';
+import { RevocationModule } from '../revocation/revocation.module.js';
 import { SessionsService } from './sessions.service.js';
 import { WellKnownController } from './well-known.controller.js';
 
@@ -46,7 +47,8 @@ const keysProvider = {
           JWT_ACCESS_TTL: config.get('JWT_ACCESS_TTL', { infer: true }),
         }),
     }),
-    TypeOrmModule.forFeature([Session, RetiredRefreshToken]),
+    // The bearer check's own read of users (see BearerLookup).
+    TypeOrmModule.forFeature([User]),
     RevocationModule,
     UsersModule,
     AccountModule,
@@ -61,6 +63,8 @@ const keysProvider = {
     JwtStrategy,
     RevocationFeed,
     BearerCheckService,
+    BearerLookup,
+    Transactions,
   ],
 })
 export class AuthModule {}

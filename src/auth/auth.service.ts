@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AccountService } from '../account/account.service.js';
+import { Transactions } from '../common/database/transactions.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
@@ -11,7 +12,7 @@ import { UserDto } from '../users/user.dto.js';
 import { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { AccessTokenService } from './access-token.service.js';
-import type { AuthenticatedUser } from './authenticated-user.js';
+import type { AuthenticatedUser, Principal } from '../common/principal/principal.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { IntrospectionDto } from './dto/introspect.dto.js';
 import { LoginDto } from './dto/login.dto.js';
@@ -20,8 +21,9 @@ import { RegisterDto } from './dto/register.dto.js';
 import { SessionDto } from './dto/session.dto.js';
 import { TokenResponseDto } from './dto/token-response.dto.js';
 import { BearerCheckService } from './bearer-check.service.js';
-import { RevocationService } from './revocation.service.js';
-import { ClientInfo, SessionsService } from './sessions.service.js';
+import { RevocationService } from '../revocation/revocation.service.js';
+import { ClientInfo } from '../common/principal/client-info.js';
+import { SessionsService } from './sessions.service.js';
 
 const invalidCredentials = () =>
   new AppException(Problem.InvalidCredentials, 'The login name or password is wrong.');
@@ -57,6 +59,7 @@ export class AuthService {
     private readonly account: AccountService,
     private readonly events: SecurityEventsService,
     private readonly bearerCheck: BearerCheckService,
+    private readonly transactions: Transactions,
     config: ConfigService<Environment, true>,
   ) {
     this.requireVerifiedEmail = config.get('REQUIRE_VERIFIED_EMAIL', { infer: true });
@@ -124,9 +127,9 @@ export class AuthService {
   }
 
   async revokeSession({ user }: AuthenticatedUser, sessionId: string): Promise<void> {
-    const revoked = await this.events.inTransaction(async (manager) => {
-      const found = await this.revocation.revokeSession(user.id, sessionId, manager);
-      if (found) await this.events.record(sessionRevoked(user.id, sessionId), manager);
+    const revoked = await this.transactions.run(async (tx) => {
+      const found = await this.revocation.revokeSession(user.id, sessionId, tx);
+      if (found) await this.events.record(sessionRevoked(user.id, sessionId), tx);
       return found;
     });
     if (!revoked) throw AppException.notFound('Session');
@@ -154,7 +157,11 @@ export class AuthService {
     }
   }
 
-  private tokenResponse(user: User, sessionId: string, refreshToken: string): TokenResponseDto {
+  private tokenResponse(
+    user: Principal,
+    sessionId: string,
+    refreshToken: string,
+  ): TokenResponseDto {
     const { token, claims } = this.accessTokens.issue(user, sessionId);
     return {
       access_token: token,

@@ -1,14 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
-import { User } from '../users/user.entity.js';
-import type { AccessTokenClaims } from './access-token.service.js';
-import type { AuthenticatedUser } from './authenticated-user.js';
+import type { AccessTokenClaims } from '../common/principal/principal.js';
+import type { AuthenticatedUser } from '../common/principal/principal.js';
+import { BearerLookup } from './bearer-lookup.repository.js';
 import { RevocationFeed } from './revocation-feed.service.js';
-import { RevokedAccessToken } from './revoked-access-token.entity.js';
-import { Session } from './session.entity.js';
 
 const revoked = () => new AppException(Problem.TokenRevoked, 'The access token has been revoked.');
 
@@ -21,7 +17,7 @@ const revoked = () => new AppException(Problem.TokenRevoked, 'The access token h
 @Injectable()
 export class BearerCheckService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly lookup: BearerLookup,
     private readonly feed: RevocationFeed,
   ) {}
 
@@ -37,53 +33,10 @@ export class BearerCheckService {
 
   private async fromDatabase(claims: AccessTokenClaims): Promise<AuthenticatedUser> {
     const asOf = this.feed.state.changes;
-    const { entities, raw } = await this.dataSource
-      .getRepository(User)
-      .createQueryBuilder('user')
-      .leftJoin(Session, 'session', 'session.id = :sid', { sid: claims.sid })
-      .addSelect('session.userId', 'session_user_id')
-      .addSelect(
-        'floor(extract(epoch FROM session.expiresAt) * 1000)::float8',
-        'session_expires_at',
-      )
-      .addSelect(
-        'floor(extract(epoch FROM session.revokedAt) * 1000)::float8',
-        'session_revoked_at',
-      )
-      .addSelect(
-        (blocked) =>
-          blocked
-            .select('COUNT(*) > 0')
-            .from(RevokedAccessToken, 'revoked')
-            .where('revoked.jti = :jti', { jti: claims.jti }),
-        'blocked',
-      )
-      .where('user.id = :sub', { sub: claims.sub })
-      .getRawAndEntities<{
-        session_user_id: string | null;
-        session_expires_at: number | null;
-        session_revoked_at: number | null;
-        blocked: boolean;
-      }>();
-
-    const user = entities[0];
+    const { user, session, blocked } = await this.lookup.find(claims);
     if (!user) throw new AppException(Problem.TokenInvalid, 'The token user no longer exists.');
-    const row = raw[0];
-    const session =
-      row.session_user_id === null || row.session_expires_at === null
-        ? null
-        : {
-            userId: row.session_user_id,
-            expiresAt: row.session_expires_at,
-            revokedAt: row.session_revoked_at,
-          };
     if (this.feed.live && session) this.feed.state.remember(asOf, { ...user }, claims.sid, session);
-    if (
-      !user.isActive ||
-      session?.userId !== user.id ||
-      session.revokedAt !== null ||
-      row.blocked
-    ) {
+    if (!user.isActive || session?.userId !== user.id || session.revokedAt !== null || blocked) {
       throw revoked();
     }
     return { user, token: claims };

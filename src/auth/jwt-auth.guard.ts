@@ -5,7 +5,7 @@ import { AppException } from '../common/errors/app.exception.js';
 import { IS_PUBLIC } from '../common/decorators/public.decorator.js';
 import { Problem } from '../common/errors/problem.js';
 import { tokenProblem } from './access-token.service.js';
-import type { AuthenticatedUser } from './authenticated-user.js';
+import type { AuthenticatedUser } from '../common/principal/principal.js';
 import { bearerCheckOutcome } from '../metrics/bearer-check-outcome.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { JWT_STRATEGY } from './jwt.strategy.js';

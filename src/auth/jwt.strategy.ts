@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-jwt';
 import type { Environment } from '../config/environment.js';
 import { checkAccessToken, JWT_KEYS, MAX_TOKEN_LENGTH, tooLong } from './access-token.service.js';
-import type { AuthenticatedUser } from './authenticated-user.js';
+import type { AuthenticatedUser } from '../common/principal/principal.js';
 import { accessTokenFromRequest } from './bearer-token.js';
 import type { JwtKeys } from './jwt-keys.js';
 import { BearerCheckService } from './bearer-check.service.js';

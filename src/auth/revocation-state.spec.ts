@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { Role, User } from '../users/user.entity.js';
+import { Role } from '../common/principal/principal.js';
+import { User } from '../users/user.entity.js';
 import { RevocationState, SessionEntry } from './revocation-state.js';
 
 const NOW = Date.UTC(2026, 10, 22, 5, 0, 0);

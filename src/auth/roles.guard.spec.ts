@@ -3,8 +3,8 @@ import { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Roles } from '../common/decorators/roles.decorator.js';
 import { Problem } from '../common/errors/problem.js';
-import { Role } from '../users/user.entity.js';
-import type { AuthenticatedUser } from './authenticated-user.js';
+import { Role } from '../common/principal/principal.js';
+import type { AuthenticatedUser } from '../common/principal/principal.js';
 import { RolesGuard } from './roles.guard.js';
 
 class Routes {

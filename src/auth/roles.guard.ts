@@ -4,8 +4,8 @@ import type { FastifyRequest } from 'fastify';
 import { ROLES } from '../common/decorators/roles.decorator.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
-import type { Role } from '../users/user.entity.js';
-import type { AuthenticatedUser } from './authenticated-user.js';
+import type { Role } from '../common/principal/principal.js';
+import type { AuthenticatedUser } from '../common/principal/principal.js';
 
 /**
  * The second global guard, after JwtAuthGuard: a route marked `@Roles(...)` needs one of

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource, IsNull, MoreThan } from 'typeorm';
+import { Transactions } from '../common/database/transactions.js';
+import type { ClientInfo } from '../common/principal/client-info.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
@@ -16,15 +16,10 @@ import {
 } from './refresh-token.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
-import { foreignKeyViolation } from '../database/database-errors.js';
-import { RetiredRefreshToken } from './retired-refresh-token.entity.js';
-import { RevocationService } from './revocation.service.js';
-import { Session } from './session.entity.js';
-
-export interface ClientInfo {
-  userAgent: string | null;
-  ip: string | null;
-}
+import { foreignKeyViolation } from '../common/database/database-errors.js';
+import { RevocationService } from '../revocation/revocation.service.js';
+import { Session } from '../revocation/session.entity.js';
+import { SessionsRepository } from '../revocation/sessions.repository.js';
 
 /** A session as a token response needs it: whose it is, and its new refresh token. */
 export interface SessionGrant {
@@ -59,7 +54,8 @@ export class SessionsService {
   private readonly successorKey: Buffer;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sessions: SessionsRepository,
+    private readonly transactions: Transactions,
     private readonly revocation: RevocationService,
     private readonly events: SecurityEventsService,
     config: ConfigService<Environment, true>,
@@ -90,9 +86,9 @@ export class SessionsService {
       revokedAt: null,
     };
     try {
-      await this.dataSource.transaction(async (manager) => {
-        await manager.insert(Session, session);
-        await this.events.record(loginSucceeded(userId, sessionId), manager);
+      await this.transactions.run(async (tx) => {
+        await this.sessions.insert(session, tx);
+        await this.events.record(loginSucceeded(userId, sessionId), tx);
       });
     } catch (error) {
       if (foreignKeyViolation(error)) return null;
@@ -111,28 +107,24 @@ export class SessionsService {
     const refreshToken = deriveSuccessor(this.successorKey, presented);
     const now = new Date();
 
-    const rotated = await this.dataSource.transaction(async (manager) => {
-      const result = await manager
-        .createQueryBuilder()
-        .update(Session)
-        .set({
+    const rotated = await this.transactions.run(async (tx) => {
+      const replaced = await this.sessions.replaceToken(
+        presentedHash,
+        {
           refreshTokenHash: hashRefreshToken(refreshToken),
           lastUsedAt: now,
           expiresAt: new Date(now.getTime() + this.refreshTtlMs),
           userAgent: client.userAgent,
           ip: client.ip,
-        })
-        .where({ refreshTokenHash: presentedHash, revokedAt: IsNull(), expiresAt: MoreThan(now) })
-        .returning('id, user_id')
-        .execute();
-      const [row] = result.raw as { id: string; user_id: string }[];
-      if (!row) return undefined;
-      await manager.insert(RetiredRefreshToken, {
-        tokenHash: presentedHash,
-        sessionId: row.id,
-        retiredAt: now,
-      });
-      return { sessionId: row.id, userId: row.user_id };
+        },
+        tx,
+      );
+      if (!replaced) return undefined;
+      await this.sessions.retire(
+        { tokenHash: presentedHash, sessionId: replaced.sessionId, retiredAt: now },
+        tx,
+      );
+      return replaced;
     });
     if (rotated) return { ...rotated, refreshToken };
     return this.resumeRetired(presented, presentedHash, client, now);
@@ -150,49 +142,33 @@ export class SessionsService {
     client: ClientInfo,
     now: Date,
   ): Promise<SessionGrant> {
-    const retired = await this.dataSource
-      .getRepository(RetiredRefreshToken)
-      .createQueryBuilder('retired')
-      .innerJoin(Session, 'session', 'session.id = retired.sessionId')
-      .select([
-        'retired.sessionId AS "sessionId"',
-        'retired.retiredAt AS "retiredAt"',
-        'session.userId AS "userId"',
-      ])
-      .where('retired.tokenHash = :hash', { hash: presentedHash })
-      .getRawOne<{ sessionId: string; userId: string; retiredAt: Date }>();
+    const retired = await this.sessions.findRetired(presentedHash);
     if (!retired) throw invalidRefreshToken();
     const { sessionId, userId } = retired;
     if (!isWithinReuseGrace(new Date(retired.retiredAt), now, this.reuseGraceSeconds)) {
-      await this.dataSource.transaction(async (manager) => {
-        await this.revocation.revokeSession(userId, sessionId, manager);
-        await this.events.record(refreshTokenReused(retired), manager);
+      await this.transactions.run(async (tx) => {
+        await this.revocation.revokeSession(userId, sessionId, tx);
+        await this.events.record(refreshTokenReused(retired), tx);
       });
       throw invalidRefreshToken();
     }
 
     // Conditional on a live session and taking its row lock, so a logout or revocation that
     // commits first wins, and the hash read is the one current at this moment.
-    const result = await this.dataSource
-      .createQueryBuilder()
-      .update(Session)
-      .set({ lastUsedAt: now, userAgent: client.userAgent, ip: client.ip })
-      .where({ id: sessionId, revokedAt: IsNull(), expiresAt: MoreThan(now) })
-      .returning('refresh_token_hash')
-      .execute();
-    const [row] = result.raw as { refresh_token_hash: string }[];
+    const currentHash = await this.sessions.touchLive(sessionId, {
+      lastUsedAt: now,
+      userAgent: client.userAgent,
+      ip: client.ip,
+    });
     // A chain that cannot be followed (the signing key changed since) is not proof of theft.
     const refreshToken =
-      row && findCurrentDescendant(this.successorKey, presented, row.refresh_token_hash);
+      currentHash && findCurrentDescendant(this.successorKey, presented, currentHash);
     if (!refreshToken) throw invalidRefreshToken();
     return { sessionId, userId, refreshToken };
   }
 
   /** The user's live sessions, newest first. */
   listActive(userId: string): Promise<Session[]> {
-    return this.dataSource.getRepository(Session).find({
-      where: { userId, revokedAt: IsNull(), expiresAt: MoreThan(new Date()) },
-      order: { createdAt: 'DESC' },
-    });
+    return this.sessions.findLive(userId, new Date());
   }
 }

@@ -7,7 +7,7 @@ import {
   RunningDatabase,
   startEmbeddedPostgres,
 } from '../database/embedded-postgres.js';
-import { Role } from '../users/user.entity.js';
+import { Role } from '../common/principal/principal.js';
 import { UsersService } from '../users/users.service.js';
 import { cliEnvironment } from './cli-environment.js';
 import { CliError } from './cli-error.js';

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { EnvironmentError } from '../config/environment.js';
-import { isDatabaseUnavailable } from '../database/database-errors.js';
+import { isDatabaseUnavailable } from '../common/database/database-errors.js';
 import { DataDirInUseError, EMBEDDED_DATABASE } from '../database/embedded-postgres.js';
 import { CliError } from './cli-error.js';
 import { createAdmin, CREATE_ADMIN_USAGE } from './create-admin.command.js';

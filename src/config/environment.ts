@@ -15,8 +15,8 @@ import {
   validateSync,
 } from 'class-validator';
 import { HasUtf8ByteLength } from '../common/validation/password.decorator.js';
-import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES } from '../users/password.policy.js';
-import { USERNAME_PATTERN } from '../users/username.policy.js';
+import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES } from '../common/validation/password.policy.js';
+import { USERNAME_PATTERN } from '../common/validation/username.policy.js';
 
 // Not EdDSA: jsonwebtoken, under @nestjs/jwt and passport-jwt, can neither sign nor verify it.
 export const JWT_ALGORITHMS = ['HS256', 'ES256', 'RS256'] as const;

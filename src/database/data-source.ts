@@ -6,9 +6,9 @@ import { CreateAccountActionTokens1795291500000 } from '../../migrations/1795291
 import { ActionToken } from '../account/action-token.entity.js';
 import { CreateSecurityEvents1795291600000 } from '../../migrations/1795291600000-CreateSecurityEvents.js';
 import { RevocationNotifications1795291300000 } from '../../migrations/1795291300000-RevocationNotifications.js';
-import { RetiredRefreshToken } from '../auth/retired-refresh-token.entity.js';
-import { RevokedAccessToken } from '../auth/revoked-access-token.entity.js';
-import { Session } from '../auth/session.entity.js';
+import { RetiredRefreshToken } from '../revocation/retired-refresh-token.entity.js';
+import { RevokedAccessToken } from '../revocation/revoked-access-token.entity.js';
+import { Session } from '../revocation/session.entity.js';
 import { SecurityEvent } from '../security-events/security-event.entity.js';
 import { Template } from '../templates/template.entity.js';
 import { User } from '../users/user.entity.js';

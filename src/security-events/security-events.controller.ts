@@ -1,13 +1,13 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { AuthenticatedUser } from '../auth/authenticated-user.js';
+import type { AuthenticatedUser } from '../common/principal/principal.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Roles } from '../common/decorators/roles.decorator.js';
 import { Problem } from '../common/errors/problem.js';
 import { PageQueryDto } from '../common/pagination/page-query.dto.js';
 import { Paginated } from '../common/pagination/paginated.js';
 import { ApiProblems, AUTH_PROBLEMS } from '../common/swagger/api-problems.decorator.js';
-import { Role } from '../users/user.entity.js';
+import { Role } from '../common/principal/principal.js';
 import { AuditEventQueryDto } from './dto/audit-event-query.dto.js';
 import { SecurityEventDto, SecurityEventPageDto } from './dto/security-event.dto.js';
 import { SecurityEventsService } from './security-events.service.js';

@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditEventsController, MySecurityEventsController } from './security-events.controller.js';
 import { SecurityEvent } from './security-event.entity.js';
+import { SecurityEventsRepository } from './security-events.repository.js';
 import { SecurityEventsService } from './security-events.service.js';
 
 /** Without controllers, for the CLI: its changes are recorded too. */
 @Module({
   imports: [TypeOrmModule.forFeature([SecurityEvent])],
-  providers: [SecurityEventsService],
+  providers: [SecurityEventsService, SecurityEventsRepository],
   exports: [SecurityEventsService],
 })
 export class SecurityEventsModule {}

@@ -2,16 +2,16 @@ import { Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { HttpAdapterHost } from '@nestjs/core';
 import { Interval } from '@nestjs/schedule';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyInstance } from 'fastify';
-import { DataSource, EntityManager, LessThan } from 'typeorm';
+import type { Transaction } from '../common/database/transactions.js';
 import type { Environment } from '../config/environment.js';
 import { offsetOf, Paginated, paginated } from '../common/pagination/paginated.js';
 import type { AuditEventQueryDto } from './dto/audit-event-query.dto.js';
 import { SecurityEventDto } from './dto/security-event.dto.js';
 import type { PageQueryDto } from '../common/pagination/page-query.dto.js';
 import { bindRequestContext, currentRequestContext } from './request-context.js';
-import { EventDetails, SecurityEvent } from './security-event.entity.js';
+import type { EventDetails } from './security-event.entity.js';
+import { SecurityEventRow, SecurityEventsRepository } from './security-events.repository.js';
 import { SecurityEventType } from './security-event-type.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 
@@ -33,7 +33,7 @@ export interface NewSecurityEvent {
 }
 
 /**
- * Writes and reads the security trail. `record` takes the caller's EntityManager so that the
+ * Writes and reads the security trail. `record` takes the caller's transaction so that the
  * event commits or rolls back with the change it records; `recordDetached` is for events that
  * record no change (a failed login, a rate-limit hit) and must not hold up the answer.
  */
@@ -43,7 +43,7 @@ export class SecurityEventsService implements OnModuleInit {
   private readonly retentionMs: number;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly events: SecurityEventsRepository,
     private readonly adapterHost: HttpAdapterHost,
     config: ConfigService<Environment, true>,
     // Absent in the CLI, which serves no metrics.
@@ -58,14 +58,9 @@ export class SecurityEventsService implements OnModuleInit {
     fastify?.addHook('preHandler', bindRequestContext);
   }
 
-  /** Runs `work` in a transaction, for callers that need one to join an event to a change. */
-  inTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
-  }
-
   /** Records an event in the caller's transaction; a failed insert fails the transaction. */
-  async record(event: NewSecurityEvent, manager?: EntityManager): Promise<void> {
-    await (manager ?? this.dataSource.manager).insert(SecurityEvent, this.toRow(event));
+  async record(event: NewSecurityEvent, tx?: Transaction): Promise<void> {
+    await this.events.insert(this.toRow(event), tx);
     if (event.type === SecurityEventType.RefreshTokenReused) this.metrics?.countRefreshReuse();
   }
 
@@ -73,51 +68,45 @@ export class SecurityEventsService implements OnModuleInit {
   recordDetached(event: NewSecurityEvent): void {
     // The row is built now, while the request context is still the caller's.
     const row = this.toRow(event);
-    this.dataSource.manager.insert(SecurityEvent, row).catch((error: unknown) => {
+    this.events.insert(row).catch((error: unknown) => {
       this.logger.warn(`Recording ${row.type} failed: ${(error as Error).message}`);
     });
   }
 
   /** One user's own events, newest first. */
   async listForUser(userId: string, query: PageQueryDto): Promise<Paginated<SecurityEventDto>> {
-    const [events, total] = await this.dataSource.getRepository(SecurityEvent).findAndCount({
-      where: { userId },
-      order: { at: 'DESC', id: 'DESC' },
+    const [events, total] = await this.events.findPage(
+      { userId },
+      { skip: offsetOf(query), take: query.limit },
+    );
+    return paginated(events.map(SecurityEventDto.from), total, query);
+  }
+
+  /** Every event, newest first, filtered by user, type and time range (inclusive). */
+  async list(query: AuditEventQueryDto): Promise<Paginated<SecurityEventDto>> {
+    const filter = {
+      userId: query.userId,
+      type: query.type,
+      since: query.since ? new Date(query.since) : undefined,
+      until: query.until ? new Date(query.until) : undefined,
+    };
+    const [events, total] = await this.events.findPage(filter, {
       skip: offsetOf(query),
       take: query.limit,
     });
     return paginated(events.map(SecurityEventDto.from), total, query);
   }
 
-  /** Every event, newest first, filtered by user, type and time range (inclusive). */
-  async list(query: AuditEventQueryDto): Promise<Paginated<SecurityEventDto>> {
-    const builder = this.dataSource
-      .getRepository(SecurityEvent)
-      .createQueryBuilder('event')
-      .orderBy('event.at', 'DESC')
-      .addOrderBy('event.id', 'DESC')
-      .skip(offsetOf(query))
-      .take(query.limit);
-    if (query.userId) builder.andWhere('event.userId = :userId', { userId: query.userId });
-    if (query.type) builder.andWhere('event.type = :type', { type: query.type });
-    if (query.since) builder.andWhere('event.at >= :since', { since: new Date(query.since) });
-    if (query.until) builder.andWhere('event.at <= :until', { until: new Date(query.until) });
-    const [events, total] = await builder.getManyAndCount();
-    return paginated(events.map(SecurityEventDto.from), total, query);
-  }
-
   @Interval(PRUNE_EVERY_MS)
   async prune(): Promise<void> {
     try {
-      await this.dataSource.manager.delete(SecurityEvent, {
-        at: LessThan(new Date(Date.now() - this.retentionMs)),
-      });
+      await this.events.deleteOlderThan(new Date(Date.now() - this.retentionMs));
     } catch (error) {
       this.logger.warn(`Pruning security events failed: ${(error as Error).message}`);
     }
   }
 
-  private toRow(event: NewSecurityEvent): Omit<SecurityEvent, 'id' | 'at'> {
+  private toRow(event: NewSecurityEvent): SecurityEventRow {
     const context = currentRequestContext();
     return {
       type: event.type,

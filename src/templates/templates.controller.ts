@@ -11,6 +11,7 @@ import {
   Query,
   UseInterceptors,
 } from '@nestjs/common';
+import { ifMatchVersions } from '../common/http/version-etag.js';
 import { RouteSchema } from '@nestjs/platform-fastify';
 import {
   ApiBearerAuth,
@@ -21,7 +22,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import type { AuthenticatedUser } from '../auth/authenticated-user.js';
+import type { AuthenticatedUser } from '../common/principal/principal.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Problem } from '../common/errors/problem.js';
 import { uuidParam } from '../common/http/uuid.pipe.js';
@@ -130,7 +131,7 @@ export class TemplatesController {
     @Body() dto: UpdateTemplateDto,
     @Headers('if-match') ifMatch?: string,
   ): Promise<TemplateDto> {
-    return this.templates.update(caller.user.id, id, dto, ifMatch);
+    return this.templates.update(caller.user.id, id, dto, ifMatchVersions(ifMatch));
   }
 
   @Delete(':id')
@@ -149,6 +150,6 @@ export class TemplatesController {
     @Param('id', uuidParam()) id: string,
     @Headers('if-match') ifMatch?: string,
   ): Promise<void> {
-    return this.templates.remove(caller.user.id, id, ifMatch);
+    return this.templates.remove(caller.user.id, id, ifMatchVersions(ifMatch));
   }
 }

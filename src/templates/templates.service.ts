@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import { offsetOf, Paginated, paginated } from '../common/pagination/paginated.js';
-import { uniqueViolation } from '../database/database-errors.js';
+import type { AcceptedVersions } from '../common/http/version-etag.js';
+import { uniqueViolation } from '../common/database/database-errors.js';
 import { CreateTemplateDto } from './dto/create-template.dto.js';
 import { ListTemplatesQueryDto, TEMPLATE_SORTS } from './dto/list-templates-query.dto.js';
 import { TemplateDto } from './dto/template.dto.js';
@@ -15,21 +16,6 @@ import {
 } from './templates.repository.js';
 
 const NAME_INDEX = 'UQ_templates_owner_name';
-// `version` is a PostgreSQL integer: a larger number in If-Match can match nothing, and must
-// not reach the query, where it would be an error.
-const MAX_VERSION = 2 ** 31 - 1;
-// One member of an If-Match list (RFC 9110 §8.8.3): an optional weak prefix and a quoted
-// opaque tag, then a comma or the end. Leading commas and blanks are empty list elements.
-// Sticky, and copied per header, since the scan keeps its position in `lastIndex`.
-const ENTITY_TAG = /[ \t,]*(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"[ \t]*(?:,|$)/y;
-const ONLY_SEPARATORS = /^[ \t,]*$/;
-
-/**
- * What an If-Match header asks for: `undefined` when the write is unconditional (no header or
- * `*`), else the versions it would accept, possibly none.
- */
-type AcceptedVersions = readonly number[] | undefined;
-
 const notFound = () => AppException.notFound('Template');
 
 const preconditionFailed = () =>
@@ -49,11 +35,6 @@ function rethrowNameConflict(error: unknown): never {
 @Injectable()
 export class TemplatesService {
   constructor(private readonly templates: TemplatesRepository) {}
-
-  /** The strong ETag of a template: its version, quoted. */
-  etagOf(template: { version: number }): string {
-    return `"${template.version}"`;
-  }
 
   async create(ownerId: string, dto: CreateTemplateDto): Promise<TemplateDto> {
     const template = await this.templates
@@ -82,11 +63,12 @@ export class TemplatesService {
     return TemplateDto.from(template);
   }
 
+  /** Changes a template; with `versions`, only when it is at one of them (else 412). */
   async update(
     ownerId: string,
     id: string,
     dto: UpdateTemplateDto,
-    ifMatch?: string,
+    versions?: AcceptedVersions,
   ): Promise<TemplateDto> {
     const changes: TemplateChanges = {};
     if (dto.name !== undefined) changes.name = dto.name;
@@ -94,7 +76,6 @@ export class TemplatesService {
     if (Object.keys(changes).length === 0) {
       throw AppException.validation('body', 'Give at least one of name and content.');
     }
-    const versions = this.acceptedVersions(ifMatch);
     const key = { id, ownerId };
     const updated = await this.templates
       .updateOwned(key, changes, versions)
@@ -103,40 +84,11 @@ export class TemplatesService {
     throw await this.whyUnchanged(key, versions);
   }
 
-  async remove(ownerId: string, id: string, ifMatch?: string): Promise<void> {
-    const versions = this.acceptedVersions(ifMatch);
+  /** Deletes a template; with `versions`, only when it is at one of them (else 412). */
+  async remove(ownerId: string, id: string, versions?: AcceptedVersions): Promise<void> {
     const key = { id, ownerId };
     if (await this.templates.deleteOwned(key, versions)) return;
     throw await this.whyUnchanged(key, versions);
-  }
-
-  /**
-   * Parses If-Match (RFC 9110 §13.1.1) against our ETags. Comparison is strong, so a weak tag
-   * never matches, nor does a tag we would never issue; they are dropped, not errors. A header
-   * that is not a list of entity tags, or `*` mixed with tags, is a 400.
-   */
-  private acceptedVersions(header: string | undefined): AcceptedVersions {
-    if (header === undefined || header.trim() === '*') return undefined;
-    const versions: number[] = [];
-    const tag = new RegExp(ENTITY_TAG);
-    while (!ONLY_SEPARATORS.test(header.slice(tag.lastIndex))) {
-      const match = tag.exec(header);
-      if (!match) {
-        throw AppException.validation(
-          'If-Match',
-          'If-Match must be * or a comma-separated list of quoted ETags, such as "3"',
-        );
-      }
-      const [, weak, opaque] = match;
-      const version = Number(opaque);
-      const ours =
-        Number.isInteger(version) &&
-        version >= 1 &&
-        version <= MAX_VERSION &&
-        this.etagOf({ version }) === `"${opaque}"`;
-      if (!weak && ours) versions.push(version);
-    }
-    return versions;
   }
 
   /** `?sort=` as an order: a field, descending when it starts with `-`. */

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Role, User } from './user.entity.js';
+import { Role, type Principal } from '../common/principal/principal.js';
 
 export class UserDto {
   @ApiProperty({ format: 'uuid', example: '0b9d5c5e-8a53-4a7e-9f3e-0d3f1e1c2b4a' })
@@ -30,7 +30,7 @@ export class UserDto {
   updatedAt: string;
 
   /** The public view of a user: never the password hash. */
-  static from(user: User): UserDto {
+  static from(user: Principal): UserDto {
     return {
       id: user.id,
       email: user.email,

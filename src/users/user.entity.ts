@@ -5,11 +5,7 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
-
-export enum Role {
-  User = 'user',
-  Admin = 'admin',
-}
+import { Role } from '../common/principal/principal.js';
 
 @Entity({ name: 'users' })
 export class User {

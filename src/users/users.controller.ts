@@ -6,7 +6,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import type { AuthenticatedUser } from '../auth/authenticated-user.js';
+import type { AuthenticatedUser } from '../common/principal/principal.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Roles } from '../common/decorators/roles.decorator.js';
 import { Problem } from '../common/errors/problem.js';
@@ -24,7 +24,7 @@ import { UpdateUserDto } from './dto/update-user.dto.js';
 import { UserPageDto } from './dto/user-page.dto.js';
 import { WelcomeMessageDto } from './dto/welcome-message.dto.js';
 import { UserDto } from './user.dto.js';
-import { Role } from './user.entity.js';
+import { Role } from '../common/principal/principal.js';
 import { UsersService } from './users.service.js';
 
 const ADMIN_PROBLEMS = [...AUTH_PROBLEMS, Problem.Forbidden];

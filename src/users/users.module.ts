@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { RevocationModule } from '../auth/revocation.module.js';
+import { RevocationModule } from '../revocation/revocation.module.js';
 import type { Environment } from '../config/environment.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
@@ -9,13 +9,17 @@ import { PasswordPool } from './password.pool.js';
 import { PasswordService } from './password.service.js';
 import { User } from './user.entity.js';
 import { UsersController } from './users.controller.js';
+import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
+import { Transactions } from '../common/database/transactions.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([User]), RevocationModule, SecurityEventsModule],
   controllers: [UsersController],
   providers: [
     UsersService,
+    UsersRepository,
+    Transactions,
     PasswordService,
     {
       provide: PasswordPool,
@@ -41,6 +45,6 @@ import { UsersService } from './users.service.js';
       },
     },
   ],
-  exports: [UsersService, PasswordService, PasswordPool],
+  exports: [UsersService, UsersRepository, PasswordService, PasswordPool],
 })
 export class UsersModule {}

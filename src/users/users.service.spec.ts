@@ -1,13 +1,15 @@
-import { beforeEach, describe, expect, it } from '@jest/globals';
+import { beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, FindOperator, Repository } from 'typeorm';
-import { StrictMock, strictMock } from '../../test/support/strict-mock.js';
-import type { RevocationService } from '../auth/revocation.service.js';
+import { automock } from '../../test/support/automock.js';
+import { type Transaction, Transactions } from '../common/database/transactions.js';
+import { RevocationService } from '../revocation/revocation.service.js';
 import { Problem } from '../common/errors/problem.js';
-import type { SecurityEventsService } from '../security-events/security-events.service.js';
+import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
-import type { PasswordService } from './password.service.js';
-import { Role, User } from './user.entity.js';
+import { PasswordService } from './password.service.js';
+import { Role } from '../common/principal/principal.js';
+import { User } from './user.entity.js';
+import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
 function aUser(overrides: Partial<User> = {}): User {
@@ -31,31 +33,32 @@ const uniqueViolation = (constraint: string) =>
 
 describe(UsersService.name, () => {
   let sut: UsersService;
-  let users: StrictMock<Repository<User>>;
-  let manager: StrictMock<EntityManager>;
-  let passwords: StrictMock<PasswordService>;
-  let revocation: StrictMock<RevocationService>;
-  let events: StrictMock<SecurityEventsService>;
+  let users: jest.Mocked<UsersRepository>;
+  let passwords: jest.Mocked<PasswordService>;
+  let revocation: jest.Mocked<RevocationService>;
+  let events: jest.Mocked<SecurityEventsService>;
+  /** The transaction every `Transactions.run` of a test hands out. */
+  const tx = { transaction: 'the one' } as unknown as Transaction;
 
   beforeEach(() => {
-    users = strictMock<Repository<User>>('Repository<User>');
-    manager = strictMock<EntityManager>('transaction EntityManager');
-    const outer = strictMock<EntityManager>('EntityManager');
-    outer.transaction.mockImplementation(((work: (m: EntityManager) => Promise<unknown>) =>
-      work(manager)) as any);
-    Object.assign(users, { manager: outer });
-    passwords = strictMock<PasswordService>('PasswordService');
-    revocation = strictMock<RevocationService>('RevocationService');
-    events = strictMock<SecurityEventsService>('SecurityEventsService');
+    users = automock(UsersRepository);
+    const transactions = automock(Transactions);
+    transactions.run.mockImplementation(((work: (t: Transaction) => Promise<unknown>) =>
+      work(tx)) as Transactions['run']);
+    passwords = automock(PasswordService);
+    revocation = automock(RevocationService);
+    events = automock(SecurityEventsService);
     events.record.mockResolvedValue(undefined);
-    sut = new UsersService(users, passwords, revocation, events);
+    sut = new UsersService(users, transactions, passwords, revocation, events);
   });
 
-  /** The rows lockForChange reads: the active admins, then the user itself. */
+  /** The user (null: none) and the active admins, as the locking read finds them. */
   function givenLocked(user: User | null, activeAdmins: User[]) {
-    manager.find.mockResolvedValueOnce(activeAdmins.map(({ id }) => ({ id }) as User));
-    manager.findOne.mockResolvedValueOnce(user);
+    const otherActiveAdmins = activeAdmins.filter((admin) => admin.id !== user?.id).length;
+    users.lockWithActiveAdmins.mockResolvedValueOnce({ user, otherActiveAdmins });
   }
+
+  const savesAsGiven = () => users.save.mockImplementationOnce((user) => Promise.resolve(user));
 
   describe('welcomeMessage', () => {
     it('tells an admin they have full access', () => {
@@ -83,23 +86,23 @@ describe(UsersService.name, () => {
 
     it('writes only the given fields and answers the fresh row', async () => {
       const user = aUser();
-      users.update.mockResolvedValueOnce({ affected: 1 } as any);
-      users.findOneBy.mockResolvedValueOnce({ ...user, username: 'ada_k' });
+      users.update.mockResolvedValueOnce(undefined);
+      users.findById.mockResolvedValueOnce({ ...user, username: 'ada_k' });
 
       const result = await sut.updateProfile(user, { username: 'ada_k' });
 
-      expect(users.update).toHaveBeenCalledWith({ id: user.id }, { username: 'ada_k' });
+      expect(users.update).toHaveBeenCalledWith(user.id, { username: 'ada_k' });
       expect(result.username).toBe('ada_k');
     });
 
     it('clears the name with null', async () => {
       const user = aUser({ name: 'Ada' });
-      users.update.mockResolvedValueOnce({ affected: 1 } as any);
-      users.findOneBy.mockResolvedValueOnce({ ...user, name: null });
+      users.update.mockResolvedValueOnce(undefined);
+      users.findById.mockResolvedValueOnce({ ...user, name: null });
 
       await sut.updateProfile(user, { name: null });
 
-      expect(users.update).toHaveBeenCalledWith({ id: user.id }, { name: null });
+      expect(users.update).toHaveBeenCalledWith(user.id, { name: null });
     });
 
     it('answers a taken username with a 409 naming the field', async () => {
@@ -113,11 +116,7 @@ describe(UsersService.name, () => {
 
   /** The stored hash that a password confirmation reads. */
   function givenPasswordHash(user: User) {
-    const query = strictMock<any>('SelectQueryBuilder');
-    query.addSelect.mockReturnValue(query);
-    query.where.mockReturnValue(query);
-    query.getOne.mockResolvedValueOnce({ ...user, passwordHash: 'hash' });
-    users.createQueryBuilder.mockReturnValueOnce(query);
+    users.findWithPasswordHash.mockResolvedValueOnce({ ...user, passwordHash: 'hash' });
   }
 
   describe('changePassword', () => {
@@ -152,20 +151,17 @@ describe(UsersService.name, () => {
       givenPasswordHash(user);
       passwords.verify.mockResolvedValueOnce(true);
       passwords.hash.mockResolvedValueOnce('new hash');
-      manager.update.mockResolvedValueOnce({ affected: 1, raw: [], generatedMaps: [] });
+      users.update.mockResolvedValueOnce(undefined);
       revocation.revokeAllSessions.mockResolvedValueOnce(undefined);
 
       await sut.changePassword(user, 'right one', 'a brand new passphrase', keep);
 
-      expect(manager.update).toHaveBeenCalledWith(
-        User,
-        { id: user.id },
-        { passwordHash: 'new hash' },
-      );
-      expect(revocation.revokeAllSessions).toHaveBeenCalledWith(user.id, keep, manager);
+      expect(users.findWithPasswordHash).toHaveBeenCalledWith({ id: user.id });
+      expect(users.update).toHaveBeenCalledWith(user.id, { passwordHash: 'new hash' }, tx);
+      expect(revocation.revokeAllSessions).toHaveBeenCalledWith(user.id, keep, tx);
       expect(events.record).toHaveBeenCalledWith(
         { type: SecurityEventType.PasswordChanged, userId: user.id },
-        manager,
+        tx,
       );
     });
   });
@@ -188,11 +184,11 @@ describe(UsersService.name, () => {
       givenPasswordHash(user);
       passwords.verify.mockResolvedValueOnce(true);
       givenLocked(user, [anAdmin()]);
-      manager.delete.mockResolvedValueOnce({ affected: 1, raw: [] });
+      users.delete.mockResolvedValueOnce(undefined);
 
       await sut.deleteAccount(user, 'right one');
 
-      expect(manager.delete).toHaveBeenCalledWith(User, { id: user.id });
+      expect(users.delete).toHaveBeenCalledWith(user.id, tx);
     });
 
     it('refuses the last active admin, even with the right password', async () => {
@@ -210,16 +206,11 @@ describe(UsersService.name, () => {
   describe('list', () => {
     it('pages newest first', async () => {
       const user = aUser();
-      users.findAndCount.mockResolvedValueOnce([[user], 41]);
+      users.findPage.mockResolvedValueOnce([[user], 41]);
 
       const page = await sut.list({ page: 3, limit: 20 });
 
-      expect(users.findAndCount).toHaveBeenCalledWith({
-        where: {},
-        order: { createdAt: 'DESC', id: 'DESC' },
-        skip: 40,
-        take: 20,
-      });
+      expect(users.findPage).toHaveBeenCalledWith({ pattern: undefined, skip: 40, take: 20 });
       expect(page).toEqual({
         data: [expect.objectContaining({ id: user.id })],
         meta: { page: 3, limit: 20, total: 41, totalPages: 3 },
@@ -227,26 +218,21 @@ describe(UsersService.name, () => {
     });
 
     it('matches q in email or username, with % and _ taken literally', async () => {
-      users.findAndCount.mockResolvedValueOnce([[], 0]);
+      users.findPage.mockResolvedValueOnce([[], 0]);
 
       await sut.list({ page: 1, limit: 20, q: '50%_off' });
 
-      const [{ where }] = users.findAndCount.mock.calls[0] as [{ where: any[] }];
-      expect(where).toHaveLength(2);
-      const [byEmail, byUsername] = where as [
-        { email: FindOperator<string> },
-        { username: FindOperator<string> },
-      ];
-      for (const operator of [byEmail.email, byUsername.username]) {
-        expect(operator.type).toBe('ilike');
-        expect(operator.value).toBe('%50\\%\\_off%');
-      }
+      expect(users.findPage).toHaveBeenCalledWith({
+        pattern: '%50\\%\\_off%',
+        skip: 0,
+        take: 20,
+      });
     });
   });
 
   describe('get', () => {
     it('answers 404 for an unknown id', async () => {
-      users.findOneBy.mockResolvedValueOnce(null);
+      users.findById.mockResolvedValueOnce(null);
       await expect(sut.get(randomUUID())).rejects.toMatchObject({ problem: Problem.NotFound });
     });
   });
@@ -258,26 +244,15 @@ describe(UsersService.name, () => {
       });
     });
 
-    it('locks the active admins before the user, in id order', async () => {
+    it('reads the user under the lock and saves in the same transaction', async () => {
       const user = aUser();
       givenLocked(user, []);
-      manager.save.mockImplementationOnce((entity: any) => Promise.resolve(entity));
+      savesAsGiven();
 
       await sut.update(user.id, { name: 'Ada' });
 
-      expect(manager.find).toHaveBeenCalledWith(User, {
-        select: { id: true },
-        where: { role: Role.Admin, isActive: true },
-        order: { id: 'ASC' },
-        lock: { mode: 'pessimistic_write' },
-      });
-      expect(manager.findOne).toHaveBeenCalledWith(User, {
-        where: { id: user.id },
-        lock: { mode: 'pessimistic_write' },
-      });
-      expect(manager.find.mock.invocationCallOrder[0]).toBeLessThan(
-        manager.findOne.mock.invocationCallOrder[0],
-      );
+      expect(users.lockWithActiveAdmins).toHaveBeenCalledWith(user.id, tx);
+      expect(users.save).toHaveBeenCalledWith(expect.objectContaining({ name: 'Ada' }), tx);
     });
 
     it('answers 404 for an unknown id', async () => {
@@ -290,7 +265,7 @@ describe(UsersService.name, () => {
     it('changes a name without revoking anything', async () => {
       const user = aUser();
       givenLocked(user, []);
-      manager.save.mockImplementationOnce((entity: any) => Promise.resolve(entity));
+      savesAsGiven();
 
       const result = await sut.update(user.id, { name: 'Ada L.' });
 
@@ -306,19 +281,19 @@ describe(UsersService.name, () => {
       'revokes every session of the user on %s, in the same transaction',
       async (_, user, changes) => {
         givenLocked(user, [anAdmin()]);
-        manager.save.mockImplementationOnce((entity: any) => Promise.resolve(entity));
+        savesAsGiven();
         revocation.revokeAllSessions.mockResolvedValueOnce(undefined);
 
         await sut.update(user.id, changes);
 
-        expect(revocation.revokeAllSessions).toHaveBeenCalledWith(user.id, undefined, manager);
+        expect(revocation.revokeAllSessions).toHaveBeenCalledWith(user.id, undefined, tx);
       },
     );
 
     it('records a role change with the old and new role, in the same transaction', async () => {
       const user = aUser();
       givenLocked(user, [anAdmin()]);
-      manager.save.mockImplementationOnce((entity: any) => Promise.resolve(entity));
+      savesAsGiven();
       revocation.revokeAllSessions.mockResolvedValueOnce(undefined);
 
       await sut.update(user.id, { role: Role.Admin });
@@ -329,7 +304,7 @@ describe(UsersService.name, () => {
           userId: user.id,
           details: { from: Role.User, to: Role.Admin },
         },
-        manager,
+        tx,
       );
     });
 
@@ -343,18 +318,18 @@ describe(UsersService.name, () => {
       ],
     ])('records %s', async (_, user, changes, type) => {
       givenLocked(user, []);
-      manager.save.mockImplementationOnce((entity: any) => Promise.resolve(entity));
+      savesAsGiven();
       revocation.revokeAllSessions.mockResolvedValue(undefined);
 
       await sut.update(user.id, changes);
 
-      expect(events.record).toHaveBeenCalledWith({ type, userId: user.id }, manager);
+      expect(events.record).toHaveBeenCalledWith({ type, userId: user.id }, tx);
     });
 
     it('records nothing when only the name changes', async () => {
       const user = aUser();
       givenLocked(user, []);
-      manager.save.mockImplementationOnce((entity: any) => Promise.resolve(entity));
+      savesAsGiven();
 
       await sut.update(user.id, { name: 'Ada' });
 
@@ -366,7 +341,7 @@ describe(UsersService.name, () => {
       ['a reactivation', aUser({ isActive: false }), { isActive: true }],
     ])('revokes nothing on %s', async (_, user, changes) => {
       givenLocked(user, []);
-      manager.save.mockImplementationOnce((entity: any) => Promise.resolve(entity));
+      savesAsGiven();
 
       await sut.update(user.id, changes);
 
@@ -389,7 +364,7 @@ describe(UsersService.name, () => {
     it('lets an admin be demoted while another active admin remains', async () => {
       const admin = anAdmin();
       givenLocked(admin, [admin, anAdmin()]);
-      manager.save.mockImplementationOnce((entity: any) => Promise.resolve(entity));
+      savesAsGiven();
       revocation.revokeAllSessions.mockResolvedValueOnce(undefined);
 
       const result = await sut.update(admin.id, { role: Role.User });
@@ -400,7 +375,7 @@ describe(UsersService.name, () => {
     it('lets the last admin change their name', async () => {
       const admin = anAdmin();
       givenLocked(admin, [admin]);
-      manager.save.mockImplementationOnce((entity: any) => Promise.resolve(entity));
+      savesAsGiven();
 
       await expect(sut.update(admin.id, { name: 'Root' })).resolves.toMatchObject({
         role: Role.Admin,
@@ -411,7 +386,7 @@ describe(UsersService.name, () => {
     it('lets an inactive admin be demoted, as it is not an active admin', async () => {
       const admin = anAdmin({ isActive: false });
       givenLocked(admin, []);
-      manager.save.mockImplementationOnce((entity: any) => Promise.resolve(entity));
+      savesAsGiven();
       revocation.revokeAllSessions.mockResolvedValueOnce(undefined);
 
       await expect(sut.update(admin.id, { role: Role.User })).resolves.toMatchObject({
@@ -424,11 +399,11 @@ describe(UsersService.name, () => {
     it('deletes a user', async () => {
       const user = aUser();
       givenLocked(user, [anAdmin()]);
-      manager.delete.mockResolvedValueOnce({ affected: 1, raw: [] });
+      users.delete.mockResolvedValueOnce(undefined);
 
       await sut.remove(user.id);
 
-      expect(manager.delete).toHaveBeenCalledWith(User, { id: user.id });
+      expect(users.delete).toHaveBeenCalledWith(user.id, tx);
     });
 
     it('answers 404 for an unknown id', async () => {
@@ -445,21 +420,21 @@ describe(UsersService.name, () => {
     it('deletes an admin while another active admin remains', async () => {
       const admin = anAdmin();
       givenLocked(admin, [anAdmin(), admin]);
-      manager.delete.mockResolvedValueOnce({ affected: 1, raw: [] });
+      users.delete.mockResolvedValueOnce(undefined);
 
       await sut.remove(admin.id);
 
-      expect(manager.delete).toHaveBeenCalledWith(User, { id: admin.id });
+      expect(users.delete).toHaveBeenCalledWith(admin.id, tx);
     });
 
     it('deletes an inactive admin even when no other admin is active', async () => {
       const admin = anAdmin({ isActive: false });
       givenLocked(admin, []);
-      manager.delete.mockResolvedValueOnce({ affected: 1, raw: [] });
+      users.delete.mockResolvedValueOnce(undefined);
 
       await sut.remove(admin.id);
 
-      expect(manager.delete).toHaveBeenCalledWith(User, { id: admin.id });
+      expect(users.delete).toHaveBeenCalledWith(admin.id, tx);
     });
   });
 
@@ -486,7 +461,7 @@ describe(UsersService.name, () => {
     });
 
     it('refuses a password equal to the username', async () => {
-      users.findOne.mockResolvedValueOnce(null);
+      users.findByEmailOrUsername.mockResolvedValueOnce(null);
       await expect(
         sut.createAdmin({
           email: 'root@example.com',
@@ -500,23 +475,27 @@ describe(UsersService.name, () => {
     });
 
     it('creates an admin with the email lower-cased', async () => {
-      users.findOne.mockResolvedValueOnce(null);
+      users.findByEmailOrUsername.mockResolvedValueOnce(null);
       passwords.hash.mockResolvedValueOnce('hash');
-      users.create.mockImplementationOnce(((fields: Partial<User>) => aUser(fields)) as any);
-      manager.save.mockImplementationOnce((entity: any) => Promise.resolve(entity));
+      users.insert.mockImplementationOnce((row) => Promise.resolve(aUser(row)));
 
       const { user, created } = await sut.createAdmin(account);
 
       expect(created).toBe(true);
       expect(user).toMatchObject({ email: 'root@example.com', username: 'root_1', role: 'admin' });
-      expect(users.create).toHaveBeenCalledWith(
+      expect(users.insert).toHaveBeenCalledWith(
         expect.objectContaining({ role: Role.Admin, passwordHash: 'hash' }),
+        tx,
+      );
+      expect(events.record).toHaveBeenCalledWith(
+        expect.objectContaining({ type: SecurityEventType.Registered, userId: user.id }),
+        tx,
       );
     });
 
     it('leaves an existing user with that email or username exactly as it is', async () => {
       const existing = aUser({ email: 'root@example.com' });
-      users.findOne.mockResolvedValueOnce(existing);
+      users.findByEmailOrUsername.mockResolvedValueOnce(existing);
 
       const result = await sut.createAdmin(account);
 
@@ -525,10 +504,9 @@ describe(UsersService.name, () => {
 
     it('treats losing an insert race to another process as "already exists"', async () => {
       const winner = anAdmin({ email: 'root@example.com', username: 'root_1' });
-      users.findOne.mockResolvedValueOnce(null).mockResolvedValueOnce(winner);
+      users.findByEmailOrUsername.mockResolvedValueOnce(null).mockResolvedValueOnce(winner);
       passwords.hash.mockResolvedValueOnce('hash');
-      users.create.mockImplementationOnce(((fields: Partial<User>) => aUser(fields)) as any);
-      manager.save.mockRejectedValueOnce(uniqueViolation('UQ_users_email'));
+      users.insert.mockRejectedValueOnce(uniqueViolation('UQ_users_email'));
 
       await expect(sut.createAdmin(account)).resolves.toEqual({ user: winner, created: false });
     });

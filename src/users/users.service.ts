@@ -1,25 +1,26 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { EntityManager, ILike, Raw, Repository } from 'typeorm';
-import { RegisterDto } from '../auth/dto/register.dto.js';
-import { RevocationService } from '../auth/revocation.service.js';
+import { NewAccountDto } from './dto/new-account.dto.js';
+import { RevocationService } from '../revocation/revocation.service.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import { flattenValidationErrors, validationFailed } from '../common/http/validation.pipe.js';
 import { SearchPageQueryDto } from '../common/pagination/page-query.dto.js';
 import { likePattern, offsetOf, Paginated, paginated } from '../common/pagination/paginated.js';
-import { uniqueViolation } from '../database/database-errors.js';
+import { type Transaction, Transactions } from '../common/database/transactions.js';
+import { uniqueViolation } from '../common/database/database-errors.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
 import { UpdateProfileDto } from './dto/update-profile.dto.js';
 import { UpdateUserDto } from './dto/update-user.dto.js';
 import { WelcomeMessageDto } from './dto/welcome-message.dto.js';
 import { PasswordService } from './password.service.js';
-import { assertPasswordAllowed } from './password.policy.js';
+import { assertPasswordAllowed } from '../common/validation/password.policy.js';
 import { UserDto } from './user.dto.js';
-import { Role, User } from './user.entity.js';
+import { Role, type Principal } from '../common/principal/principal.js';
+import { User } from './user.entity.js';
+import { UsersRepository } from './users.repository.js';
 
 export interface NewUser {
   email: string;
@@ -67,7 +68,8 @@ const isActiveAdmin = (user: Pick<User, 'role' | 'isActive'>) =>
 @Injectable()
 export class UsersService {
   constructor(
-    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly users: UsersRepository,
+    private readonly transactions: Transactions,
     private readonly passwords: PasswordService,
     private readonly revocation: RevocationService,
     private readonly events: SecurityEventsService,
@@ -78,18 +80,18 @@ export class UsersService {
     const email = input.email.toLowerCase();
     assertPasswordAllowed(input.password, { email, username: input.username });
     const passwordHash = await this.passwords.hash(input.password);
-    const user = this.users.create({
+    const row = {
       email,
       username: input.username,
       name: input.name ?? null,
       passwordHash,
       role: input.role ?? Role.User,
       emailVerified: input.emailVerified ?? false,
-    });
+    };
     try {
-      return await this.users.manager.transaction(async (manager) => {
-        const saved = await manager.save(user);
-        await this.events.record(registered(saved), manager);
+      return await this.transactions.run(async (tx) => {
+        const saved = await this.users.insert(row, tx);
+        await this.events.record(registered(saved), tx);
         return saved;
       });
     } catch (error) {
@@ -124,7 +126,7 @@ export class UsersService {
   }
 
   findById(id: string): Promise<User | null> {
-    return this.users.findOneBy({ id });
+    return this.users.findById(id);
   }
 
   async get(id: string): Promise<UserDto> {
@@ -135,40 +137,34 @@ export class UsersService {
 
   /** A user by email or username (both ignoring case), with the password hash. */
   findWithPasswordHash(login: { email?: string; username?: string }): Promise<User | null> {
-    const query = this.users.createQueryBuilder('user').addSelect('user.passwordHash');
     if (login.email !== undefined) {
-      query.where('user.email = :email', { email: login.email.toLowerCase() });
-    } else {
-      query.where('lower(user.username) = lower(:username)', { username: login.username });
+      return this.users.findWithPasswordHash({ email: login.email.toLowerCase() });
     }
-    return query.getOne();
+    return this.users.findWithPasswordHash({ username: login.username });
   }
 
   /**
    * Changes a user's password and ends every other session of theirs, in one transaction:
    * a new password never leaves the old sessions alive.
    */
-  async changePassword(user: User, current: string, next: string, keepSessionId: string) {
+  async changePassword(user: Principal, current: string, next: string, keepSessionId: string) {
     await this.assertPassword(user.id, current, 'currentPassword');
     assertPasswordAllowed(next, user, 'newPassword');
     const passwordHash = await this.passwords.hash(next);
-    await this.users.manager.transaction(async (manager) => {
-      await manager.update(User, { id: user.id }, { passwordHash });
-      await this.revocation.revokeAllSessions(user.id, keepSessionId, manager);
-      await this.events.record(
-        { type: SecurityEventType.PasswordChanged, userId: user.id },
-        manager,
-      );
+    await this.transactions.run(async (tx) => {
+      await this.users.update(user.id, { passwordHash }, tx);
+      await this.revocation.revokeAllSessions(user.id, keepSessionId, tx);
+      await this.events.record({ type: SecurityEventType.PasswordChanged, userId: user.id }, tx);
     });
   }
 
-  welcomeMessage(user: User): WelcomeMessageDto {
+  welcomeMessage(user: Principal): WelcomeMessageDto {
     const access = user.role === Role.Admin ? 'full' : 'limited';
     return { message: `Welcome, ${user.username}! You have ${access} access.`, role: user.role };
   }
 
   /** The caller changes their own name or username; a taken username is a 409. */
-  async updateProfile(user: User, changes: UpdateProfileDto): Promise<UserDto> {
+  async updateProfile(user: Principal, changes: UpdateProfileDto): Promise<UserDto> {
     const patch: Partial<Pick<User, 'name' | 'username'>> = {};
     if (changes.name !== undefined) patch.name = changes.name;
     if (changes.username !== undefined) patch.username = changes.username;
@@ -176,7 +172,7 @@ export class UsersService {
       throw AppException.validation('body', 'Give at least one of name, username.');
     }
     try {
-      await this.users.update({ id: user.id }, patch);
+      await this.users.update(user.id, patch);
     } catch (error) {
       rethrowUserConflict(error);
     }
@@ -184,7 +180,7 @@ export class UsersService {
   }
 
   /** The caller deletes their own account, confirming with their password. */
-  async deleteAccount(user: User, password: string): Promise<void> {
+  async deleteAccount(user: Principal, password: string): Promise<void> {
     await this.assertPassword(user.id, password, 'password');
     await this.remove(user.id);
   }
@@ -192,9 +188,8 @@ export class UsersService {
   /** Every user, newest first; `q` is a literal, case-insensitive part of email or username. */
   async list(query: SearchPageQueryDto): Promise<Paginated<UserDto>> {
     const pattern = query.q ? likePattern(query.q) : undefined;
-    const [users, total] = await this.users.findAndCount({
-      where: pattern ? [{ email: ILike(pattern) }, { username: ILike(pattern) }] : {},
-      order: { createdAt: 'DESC', id: 'DESC' },
+    const [users, total] = await this.users.findPage({
+      pattern,
       skip: offsetOf(query),
       take: query.limit,
     });
@@ -217,8 +212,8 @@ export class UsersService {
     ) {
       throw AppException.validation('body', 'Give at least one of role, isActive, name.');
     }
-    const saved = await this.users.manager.transaction(async (manager) => {
-      const { user, otherActiveAdmins } = await this.lockForChange(manager, id);
+    const saved = await this.transactions.run(async (tx) => {
+      const { user, otherActiveAdmins } = await this.lockForChange(id, tx);
       const wasActiveAdmin = isActiveAdmin(user);
       const roleChanged = changes.role !== undefined && changes.role !== user.role;
       const deactivated = changes.isActive === false && user.isActive;
@@ -230,20 +225,17 @@ export class UsersService {
       if (wasActiveAdmin && !isActiveAdmin(user) && otherActiveAdmins === 0) {
         throw lastActiveAdmin();
       }
-      const saved = await manager.save(user);
+      const saved = await this.users.save(user, tx);
       if (roleChanged || deactivated) {
-        await this.revocation.revokeAllSessions(user.id, undefined, manager);
+        await this.revocation.revokeAllSessions(user.id, undefined, tx);
       }
       if (roleChanged) {
         const details = { from: previousRole, to: user.role };
-        await this.events.record(
-          { type: SecurityEventType.RoleChanged, userId: id, details },
-          manager,
-        );
+        await this.events.record({ type: SecurityEventType.RoleChanged, userId: id, details }, tx);
       }
       if (deactivated || activated) {
         const type = deactivated ? SecurityEventType.Deactivated : SecurityEventType.Activated;
-        await this.events.record({ type, userId: id }, manager);
+        await this.events.record({ type, userId: id }, tx);
       }
       return saved;
     });
@@ -255,60 +247,36 @@ export class UsersService {
    * ON DELETE CASCADE); their access tokens are then refused because the user is gone.
    */
   async remove(id: string): Promise<void> {
-    await this.users.manager.transaction(async (manager) => {
-      const { user, otherActiveAdmins } = await this.lockForChange(manager, id);
+    await this.transactions.run(async (tx) => {
+      const { user, otherActiveAdmins } = await this.lockForChange(id, tx);
       if (isActiveAdmin(user) && otherActiveAdmins === 0) throw lastActiveAdmin();
-      await manager.delete(User, { id });
-      await this.events.record({ type: SecurityEventType.Deleted, userId: id }, manager);
+      await this.users.delete(id, tx);
+      await this.events.record({ type: SecurityEventType.Deleted, userId: id }, tx);
     });
   }
 
   /**
-   * Locks every active admin row, then the user's row, for the rest of the transaction.
-   * Whether a user is the last active admin is decided under these locks, so two admins
-   * demoting each other at the same moment are serialised and the second sees the first's
-   * change. Admins are locked first and in id order, whatever the target, so that two such
-   * transactions never wait on each other in a cycle.
+   * The user and the count of other active admins, with their rows locked for the rest of
+   * the transaction. Whether a user is the last active admin is decided under these locks, so
+   * two admins demoting each other at the same moment are serialised and the second sees the
+   * first's change.
    */
-  private async lockForChange(manager: EntityManager, id: string) {
-    const activeAdmins = await manager.find(User, {
-      select: { id: true },
-      where: { role: Role.Admin, isActive: true },
-      order: { id: 'ASC' },
-      lock: { mode: 'pessimistic_write' },
-    });
-    const user = await manager.findOne(User, {
-      where: { id },
-      lock: { mode: 'pessimistic_write' },
-    });
+  private async lockForChange(id: string, tx: Transaction) {
+    const { user, otherActiveAdmins } = await this.users.lockWithActiveAdmins(id, tx);
     if (!user) throw AppException.notFound('User');
-    const otherActiveAdmins = activeAdmins.filter((admin) => admin.id !== id).length;
     return { user, otherActiveAdmins };
   }
 
   /** A field error unless `password` is the user's current one (a confirmation, not a login). */
   private async assertPassword(userId: string, password: string, field: string): Promise<void> {
-    const user = await this.users
-      .createQueryBuilder('user')
-      .addSelect('user.passwordHash')
-      .where('user.id = :id', { id: userId })
-      .getOne();
+    const user = await this.users.findWithPasswordHash({ id: userId });
     if (!(await this.passwords.verify(password, user?.passwordHash))) {
       throw AppException.validation(field, `${field} is wrong`);
     }
   }
 
   private findByEmailOrUsername(account: { email: string; username: string }) {
-    return this.users.findOne({
-      where: [
-        { email: account.email },
-        {
-          username: Raw((column) => `lower(${column}) = lower(:username)`, {
-            username: account.username,
-          }),
-        },
-      ],
-    });
+    return this.users.findByEmailOrUsername(account);
   }
 }
 
@@ -322,7 +290,7 @@ const registered = (user: User) => ({
 
 /** An admin account from outside HTTP meets the rules of registration; returns it normalised. */
 async function checkAccount(account: AdminAccount): Promise<AdminAccount> {
-  const dto = plainToInstance(RegisterDto, { ...account });
+  const dto = plainToInstance(NewAccountDto, { ...account });
   const errors = await validate(dto, { stopAtFirstError: true });
   if (errors.length) throw validationFailed(flattenValidationErrors(errors));
   return { email: dto.email, username: dto.username, password: dto.password };

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNotEmpty, IsString } from 'class-validator';
-import { Role } from '../../users/user.entity.js';
+import { Role } from '../../common/principal/principal.js';
 
 export class IntrospectDto {
   @ApiProperty({

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { Session } from '../session.entity.js';
+import type { Session } from '../../revocation/session.entity.js';
 
 export class SessionDto {
   @ApiProperty({ format: 'uuid', example: '6f1c2f7e-8f0e-4a57-9d55-3b8c9f1e2a10' })

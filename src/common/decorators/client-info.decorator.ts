@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { ClientInfo } from '../../auth/sessions.service.js';
+import type { ClientInfo } from '../principal/client-info.js';
 
 /** The caller's user agent and IP (the socket's, or the proxy's view with TRUST_PROXY). */
 export const Client = createParamDecorator(

@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { AuthenticatedUser } from '../../auth/authenticated-user.js';
+import type { AuthenticatedUser } from '../principal/principal.js';
 
 /** The caller, as the JWT guard put it on the request. */
 export const CurrentUser = createParamDecorator(

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, ValidationOptions } from 'class-validator';
-import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES } from '../../users/password.policy.js';
+import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES } from './password.policy.js';
 import { stringRule } from './string-rule.js';
 
 /** Byte length in UTF-8, which is what bcrypt reads (and truncates past 72). */

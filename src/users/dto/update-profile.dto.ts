@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, Matches, ValidateIf } from 'class-validator';
 import { DisplayName } from '../../common/validation/display-name.decorator.js';
-import { USERNAME_PATTERN, USERNAME_RULE } from '../username.policy.js';
+import { USERNAME_PATTERN, USERNAME_RULE } from '../../common/validation/username.policy.js';
 
 /** What users may change about themselves; role and isActive are not here on purpose. */
 export class UpdateProfileDto {

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsEnum, ValidateIf } from 'class-validator';
 import { DisplayName } from '../../common/validation/display-name.decorator.js';
-import { Role } from '../user.entity.js';
+import { Role } from '../../common/principal/principal.js';
 
 /** What an admin may change about any user. */
 export class UpdateUserDto {

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Role } from '../user.entity.js';
+import { Role } from '../../common/principal/principal.js';
 
 export class WelcomeMessageDto {
   @ApiProperty({ example: 'Welcome, ada_l! You have limited access.' })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { AppException } from '../common/errors/app.exception.js';
+import { AppException } from '../errors/app.exception.js';
 import { assertPasswordAllowed, isCommonPassword } from './password.policy.js';
 
 const identity = { email: 'ada@example.com', username: 'Ada_L' };

@@ -1,0 +1,301 @@
+import { beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { ConfigService } from '@nestjs/config';
+import { randomUUID } from 'node:crypto';
+import { automock } from '../../test/support/automock.js';
+import { AccountService } from '../account/account.service.js';
+import { type Transaction, Transactions } from '../common/database/transactions.js';
+import { AppException } from '../common/errors/app.exception.js';
+import { Problem } from '../common/errors/problem.js';
+import { type AccessTokenClaims, Role } from '../common/principal/principal.js';
+import type { Environment } from '../config/environment.js';
+import { RevocationService } from '../revocation/revocation.service.js';
+import { SecurityEventsService } from '../security-events/security-events.service.js';
+import { SecurityEventType } from '../security-events/security-event-type.js';
+import { PasswordService } from '../users/password.service.js';
+import { User } from '../users/user.entity.js';
+import { UsersService } from '../users/users.service.js';
+import { AccessTokenService } from './access-token.service.js';
+import { AuthService } from './auth.service.js';
+import { BearerCheckService } from './bearer-check.service.js';
+import { SessionsService } from './sessions.service.js';
+
+function aUser(overrides: Partial<User> = {}): User {
+  return Object.assign(new User(), {
+    id: randomUUID(),
+    email: 'ada@example.com',
+    username: 'ada_l',
+    name: null,
+    passwordHash: 'stored hash',
+    role: Role.User,
+    isActive: true,
+    emailVerified: true,
+    createdAt: new Date('2026-11-21T10:00:00.000Z'),
+    updatedAt: new Date('2026-11-21T10:00:00.000Z'),
+    ...overrides,
+  });
+}
+
+function claimsOf(user: User, sid = 'session-1'): AccessTokenClaims {
+  return {
+    iss: 'issuer',
+    aud: 'audience',
+    sub: user.id,
+    sid,
+    jti: 'token-1',
+    iat: 1_800_000_000,
+    exp: 1_800_000_900,
+    role: user.role,
+    username: user.username,
+  };
+}
+
+const client = { userAgent: 'jest', ip: '127.0.0.1' };
+
+describe(AuthService.name, () => {
+  let users: jest.Mocked<UsersService>;
+  let passwords: jest.Mocked<PasswordService>;
+  let accessTokens: jest.Mocked<AccessTokenService>;
+  let sessions: jest.Mocked<SessionsService>;
+  let revocation: jest.Mocked<RevocationService>;
+  let account: jest.Mocked<AccountService>;
+  let events: jest.Mocked<SecurityEventsService>;
+  let bearerCheck: jest.Mocked<BearerCheckService>;
+  const tx = { transaction: 'the one' } as unknown as Transaction;
+
+  function build(requireVerifiedEmail = false): AuthService {
+    users = automock(UsersService);
+    passwords = automock(PasswordService);
+    accessTokens = automock(AccessTokenService);
+    sessions = automock(SessionsService);
+    revocation = automock(RevocationService);
+    account = automock(AccountService);
+    events = automock(SecurityEventsService);
+    bearerCheck = automock(BearerCheckService);
+    const transactions = automock(Transactions);
+    transactions.run.mockImplementation(((work: (t: Transaction) => Promise<unknown>) =>
+      work(tx)) as Transactions['run']);
+    const config = new ConfigService<Environment, true>({
+      REQUIRE_VERIFIED_EMAIL: requireVerifiedEmail,
+    });
+    return new AuthService(
+      users,
+      passwords,
+      accessTokens,
+      sessions,
+      revocation,
+      account,
+      events,
+      bearerCheck,
+      transactions,
+      config,
+    );
+  }
+
+  /** A session and an access token for whoever logs in or refreshes. */
+  function givenTokensIssued() {
+    accessTokens.issue.mockImplementation((user, sid) => ({
+      token: 'signed.access.token',
+      claims: claimsOf(user as User, sid),
+    }));
+  }
+
+  let sut: AuthService;
+  beforeEach(() => {
+    sut = build();
+  });
+
+  describe('login', () => {
+    it('needs exactly one of email and username', async () => {
+      await expect(
+        sut.login({ email: 'a@example.com', username: 'ada_l', password: 'x' }, client),
+      ).rejects.toMatchObject({ problem: Problem.ValidationFailed });
+      await expect(sut.login({ password: 'x' }, client)).rejects.toMatchObject({
+        problem: Problem.ValidationFailed,
+      });
+    });
+
+    it('starts a session and answers the token pair with the user', async () => {
+      const user = aUser();
+      users.findWithPasswordHash.mockResolvedValueOnce(user);
+      passwords.verify.mockResolvedValueOnce(true);
+      sessions.start.mockResolvedValueOnce({
+        sessionId: 's1',
+        userId: user.id,
+        refreshToken: 'refresh',
+      });
+      givenTokensIssued();
+
+      const response = await sut.login({ username: 'ada_l', password: 'right' }, client);
+
+      expect(passwords.verify).toHaveBeenCalledWith('right', 'stored hash');
+      expect(sessions.start).toHaveBeenCalledWith(user.id, client);
+      expect(response).toMatchObject({
+        access_token: 'signed.access.token',
+        token_type: 'Bearer',
+        expires_in: 900,
+        expires_at: 1_800_000_900,
+        refresh_token: 'refresh',
+        user: expect.objectContaining({ id: user.id }),
+      });
+    });
+
+    it.each([
+      ['an unknown user', null, false, 'unknown_user'],
+      ['a wrong password', aUser(), false, 'wrong_password'],
+      ['an inactive account', aUser({ isActive: false }), true, 'inactive'],
+    ])('answers %s with the same invalid-credentials, recording why', async (_, user, ok, why) => {
+      users.findWithPasswordHash.mockResolvedValueOnce(user);
+      passwords.verify.mockResolvedValueOnce(ok);
+      events.recordDetached.mockReturnValueOnce(undefined);
+
+      await expect(
+        sut.login({ email: 'ada@example.com', password: 'guess' }, client),
+      ).rejects.toMatchObject({ problem: Problem.InvalidCredentials });
+      expect(events.recordDetached).toHaveBeenCalledWith(
+        expect.objectContaining({
+          type: SecurityEventType.LoginFailed,
+          details: { identifier: 'ada@example.com', reason: why },
+        }),
+      );
+    });
+
+    it('refuses an unverified address when REQUIRE_VERIFIED_EMAIL is on, after the password', async () => {
+      sut = build(true);
+      users.findWithPasswordHash.mockResolvedValueOnce(aUser({ emailVerified: false }));
+      passwords.verify.mockResolvedValueOnce(true);
+
+      await expect(
+        sut.login({ username: 'ada_l', password: 'right' }, client),
+      ).rejects.toMatchObject({ problem: Problem.EmailNotVerified });
+      expect(sessions.start).not.toHaveBeenCalled();
+    });
+
+    it('answers invalid-credentials when the account was deleted before the session began', async () => {
+      users.findWithPasswordHash.mockResolvedValueOnce(aUser());
+      passwords.verify.mockResolvedValueOnce(true);
+      sessions.start.mockResolvedValueOnce(null);
+
+      await expect(
+        sut.login({ username: 'ada_l', password: 'right' }, client),
+      ).rejects.toMatchObject({ problem: Problem.InvalidCredentials });
+    });
+  });
+
+  describe('refresh', () => {
+    it('answers a new pair for an active user', async () => {
+      const user = aUser();
+      sessions.rotate.mockResolvedValueOnce({
+        sessionId: 's1',
+        userId: user.id,
+        refreshToken: 'r2',
+      });
+      users.findById.mockResolvedValueOnce(user);
+      givenTokensIssued();
+
+      await expect(sut.refresh('r1', client)).resolves.toMatchObject({ refresh_token: 'r2' });
+    });
+
+    it.each([
+      ['deactivated', aUser({ isActive: false })],
+      ['deleted', null],
+    ])('revokes the session of a %s user and refuses', async (_, user) => {
+      sessions.rotate.mockResolvedValueOnce({ sessionId: 's1', userId: 'u1', refreshToken: 'r2' });
+      users.findById.mockResolvedValueOnce(user);
+      revocation.revokeSession.mockResolvedValueOnce(true);
+
+      await expect(sut.refresh('r1', client)).rejects.toMatchObject({
+        problem: Problem.RefreshTokenInvalid,
+      });
+      expect(revocation.revokeSession).toHaveBeenCalledWith('u1', 's1');
+    });
+  });
+
+  describe('logout', () => {
+    const user = aUser();
+    const caller = { user, token: claimsOf(user) };
+
+    it.each([
+      ['local', 'revokeCurrent'],
+      ['global', 'revokeEverything'],
+      ['others', 'revokeOthers'],
+    ] as const)('with scope %s ends what %s ends', async (scope, method) => {
+      revocation[method].mockResolvedValueOnce(undefined);
+      await sut.logout(caller, scope);
+      expect(revocation[method]).toHaveBeenCalledWith(caller.token);
+    });
+  });
+
+  describe('revokeSession', () => {
+    const user = aUser();
+    const caller = { user, token: claimsOf(user) };
+
+    it("revokes one of the caller's sessions and records it in the same transaction", async () => {
+      revocation.revokeSession.mockResolvedValueOnce(true);
+      events.record.mockResolvedValueOnce(undefined);
+
+      await sut.revokeSession(caller, 's2');
+
+      expect(revocation.revokeSession).toHaveBeenCalledWith(user.id, 's2', tx);
+      expect(events.record).toHaveBeenCalledWith(
+        expect.objectContaining({
+          type: SecurityEventType.SessionRevoked,
+          details: { revokedSessionId: 's2' },
+        }),
+        tx,
+      );
+    });
+
+    it("answers 404 for a session that is not the caller's, recording nothing", async () => {
+      revocation.revokeSession.mockResolvedValueOnce(false);
+      await expect(sut.revokeSession(caller, 's9')).rejects.toMatchObject({
+        problem: Problem.NotFound,
+      });
+      expect(events.record).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('introspect', () => {
+    it('describes a live token', async () => {
+      const user = aUser();
+      const claims = claimsOf(user);
+      accessTokens.verify.mockReturnValueOnce(claims);
+      bearerCheck.authenticate.mockResolvedValueOnce({ user, token: claims });
+
+      await expect(sut.introspect('a.b.c')).resolves.toEqual({
+        active: true,
+        sub: user.id,
+        username: user.username,
+        role: user.role,
+        sid: claims.sid,
+        jti: claims.jti,
+        iat: claims.iat,
+        exp: claims.exp,
+        token_type: 'access_token',
+      });
+    });
+
+    it('answers inactive, and nothing more, for a refused token', async () => {
+      accessTokens.verify.mockImplementationOnce(() => {
+        throw new AppException(Problem.TokenExpired, 'The access token has expired.');
+      });
+      await expect(sut.introspect('a.b.c')).resolves.toEqual({ active: false });
+    });
+
+    it('lets an outage through rather than calling a token inactive', async () => {
+      const user = aUser();
+      accessTokens.verify.mockReturnValueOnce(claimsOf(user));
+      bearerCheck.authenticate.mockRejectedValueOnce(new Error('Connection terminated'));
+      await expect(sut.introspect('a.b.c')).rejects.toThrow('Connection terminated');
+    });
+  });
+
+  it('registers the account and sends its verification mail after the answer', async () => {
+    const user = aUser({ emailVerified: false });
+    users.create.mockResolvedValueOnce(user);
+    account.sendVerification.mockReturnValueOnce(undefined);
+
+    const dto = { email: user.email, username: user.username, password: 'a long passphrase' };
+    await expect(sut.register(dto, 'request-1')).resolves.toMatchObject({ id: user.id });
+    expect(account.sendVerification).toHaveBeenCalledWith(user, 'request-1');
+  });
+});

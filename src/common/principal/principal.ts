@@ -1,0 +1,40 @@
+/**
+ * Who is calling: the vocabulary every feature shares (guards, decorators, services), kept
+ * here so that none of them has to import the users or auth feature to name it.
+ */
+export enum Role {
+  User = 'user',
+  Admin = 'admin',
+}
+
+/** The claims of a verified access token. */
+export interface AccessTokenClaims {
+  iss: string;
+  aud: string;
+  sub: string;
+  sid: string;
+  jti: string;
+  iat: number;
+  exp: number;
+  role: Role;
+  username: string;
+}
+
+/** The caller's account as it is now (the users row, without its password hash). */
+export interface Principal {
+  id: string;
+  email: string;
+  username: string;
+  name: string | null;
+  role: Role;
+  isActive: boolean;
+  emailVerified: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** The caller of an authenticated request: the current account and the token it presented. */
+export interface AuthenticatedUser {
+  user: Principal;
+  token: AccessTokenClaims;
+}

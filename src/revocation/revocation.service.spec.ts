@@ -1,0 +1,134 @@
+import { beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { automock } from '../../test/support/automock.js';
+import { type Transaction, Transactions } from '../common/database/transactions.js';
+import { type AccessTokenClaims, Role } from '../common/principal/principal.js';
+import { SecurityEventsService } from '../security-events/security-events.service.js';
+import { SecurityEventType } from '../security-events/security-event-type.js';
+import { RevocationService } from './revocation.service.js';
+import { RevokedAccessTokensRepository } from './revoked-access-tokens.repository.js';
+import { SessionsRepository } from './sessions.repository.js';
+
+const claims: AccessTokenClaims = {
+  iss: 'issuer',
+  aud: 'audience',
+  sub: 'user-1',
+  sid: 'session-1',
+  jti: 'token-1',
+  iat: 1_800_000_000,
+  exp: 1_800_000_900,
+  role: Role.User,
+  username: 'ada_l',
+};
+
+describe(RevocationService.name, () => {
+  let sut: RevocationService;
+  let sessions: jest.Mocked<SessionsRepository>;
+  let blocklist: jest.Mocked<RevokedAccessTokensRepository>;
+  let events: jest.Mocked<SecurityEventsService>;
+  const tx = { transaction: 'the one' } as unknown as Transaction;
+
+  beforeEach(() => {
+    sessions = automock(SessionsRepository);
+    blocklist = automock(RevokedAccessTokensRepository);
+    const transactions = automock(Transactions);
+    transactions.run.mockImplementation(((work: (t: Transaction) => Promise<unknown>) =>
+      work(tx)) as Transactions['run']);
+    events = automock(SecurityEventsService);
+    events.record.mockResolvedValue(undefined);
+    sut = new RevocationService(sessions, blocklist, transactions, events);
+  });
+
+  it('blocks an access token until its own expiry', async () => {
+    blocklist.add.mockResolvedValueOnce(undefined);
+    await sut.blockAccessToken(claims);
+    expect(blocklist.add).toHaveBeenCalledWith(
+      { jti: 'token-1', userId: 'user-1', expiresAt: new Date(1_800_000_900_000) },
+      undefined,
+    );
+  });
+
+  it('says whether a session of that user was there to revoke', async () => {
+    sessions.revoke.mockResolvedValueOnce(false);
+    await expect(sut.revokeSession('user-1', 'someone-elses')).resolves.toBe(false);
+    expect(sessions.revoke).toHaveBeenCalledWith(
+      'user-1',
+      'someone-elses',
+      expect.any(Date),
+      undefined,
+    );
+  });
+
+  it('ends this session and its access token together on a local logout, and records it', async () => {
+    sessions.revoke.mockResolvedValueOnce(true);
+    blocklist.add.mockResolvedValueOnce(undefined);
+
+    await sut.revokeCurrent(claims);
+
+    expect(sessions.revoke).toHaveBeenCalledWith('user-1', 'session-1', expect.any(Date), tx);
+    expect(blocklist.add).toHaveBeenCalledWith(expect.objectContaining({ jti: 'token-1' }), tx);
+    expect(events.record).toHaveBeenCalledWith(
+      expect.objectContaining({ type: SecurityEventType.Logout, details: { scope: 'local' } }),
+      tx,
+    );
+  });
+
+  it('ends every session and the access token on a global logout', async () => {
+    sessions.revokeAll.mockResolvedValueOnce(undefined);
+    blocklist.add.mockResolvedValueOnce(undefined);
+
+    await sut.revokeEverything(claims);
+
+    expect(sessions.revokeAll).toHaveBeenCalledWith('user-1', expect.any(Date), undefined, tx);
+    expect(blocklist.add).toHaveBeenCalledWith(expect.objectContaining({ jti: 'token-1' }), tx);
+    expect(events.record).toHaveBeenCalledWith(
+      expect.objectContaining({ details: { scope: 'global' } }),
+      tx,
+    );
+  });
+
+  it('keeps the presenting session and its token when ending the others', async () => {
+    sessions.revokeAll.mockResolvedValueOnce(undefined);
+
+    await sut.revokeOthers(claims);
+
+    expect(sessions.revokeAll).toHaveBeenCalledWith('user-1', expect.any(Date), 'session-1', tx);
+    expect(blocklist.add).not.toHaveBeenCalled();
+    expect(events.record).toHaveBeenCalledWith(
+      expect.objectContaining({ details: { scope: 'others' } }),
+      tx,
+    );
+  });
+
+  it('fails the logout when its event cannot be recorded, so nothing half-commits', async () => {
+    sessions.revoke.mockResolvedValueOnce(true);
+    blocklist.add.mockResolvedValueOnce(undefined);
+    events.record.mockRejectedValueOnce(new Error('disk full'));
+
+    await expect(sut.revokeCurrent(claims)).rejects.toThrow('disk full');
+  });
+
+  describe('prune', () => {
+    it('drops expired blocklist entries and sessions dead for a day', async () => {
+      blocklist.deleteExpired.mockResolvedValueOnce(undefined);
+      sessions.prune.mockResolvedValueOnce(undefined);
+
+      await sut.prune();
+
+      const [now, revokedBefore] = sessions.prune.mock.calls[0];
+      expect(now.getTime() - revokedBefore.getTime()).toBe(24 * 60 * 60 * 1000);
+      expect(blocklist.deleteExpired).toHaveBeenCalledWith(now);
+    });
+
+    it('logs a failure instead of throwing from the timer', async () => {
+      blocklist.deleteExpired.mockRejectedValueOnce(new Error('connection lost'));
+      const warn = jest.spyOn(
+        (sut as unknown as { logger: { warn(message: string): void } }).logger,
+        'warn',
+      );
+      warn.mockImplementation(() => undefined);
+
+      await expect(sut.prune()).resolves.toBeUndefined();
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('connection lost'));
+    });
+  });
+});

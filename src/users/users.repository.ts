@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { ILike, Raw, Repository } from 'typeorm';
+import { type Transaction, within } from '../common/database/transactions.js';
+import { Role } from '../common/principal/principal.js';
+import { User } from './user.entity.js';
+
+export type NewUserRow = Pick<
+  User,
+  'email' | 'username' | 'name' | 'passwordHash' | 'role' | 'emailVerified'
+>;
+
+/** Every query of the users table. */
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+
+  /** Inserts a user; a taken email or username fails on the unique indexes. */
+  insert(row: NewUserRow, tx?: Transaction): Promise<User> {
+    const users = within(this.users, tx);
+    return users.save(users.create(row));
+  }
+
+  findById(id: string): Promise<User | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  /** By email (stored lower-case, so give it lower-case). */
+  findByEmail(email: string): Promise<User | null> {
+    return this.users.findOneBy({ email });
+  }
+
+  /** By email, or else by username ignoring case. */
+  findByEmailOrUsername(account: { email: string; username: string }): Promise<User | null> {
+    return this.users.findOne({
+      where: [
+        { email: account.email },
+        {
+          username: Raw((column) => `lower(${column}) = lower(:username)`, {
+            username: account.username,
+          }),
+        },
+      ],
+    });
+  }
+
+  /** A user by email or by username ignoring case, with the password hash. */
+  findWithPasswordHash(login: { id?: string; email?: string; username?: string }) {
+    const query = this.users.createQueryBuilder('user').addSelect('user.passwordHash');
+    if (login.id !== undefined) {
+      query.where('user.id = :id', { id: login.id });
+    } else if (login.email !== undefined) {
+      query.where('user.email = :email', { email: login.email });
+    } else {
+      query.where('lower(user.username) = lower(:username)', { username: login.username });
+    }
+    return query.getOne();
+  }
+
+  /** A page of users, newest first; `pattern` is an ILIKE pattern on email or username. */
+  findPage(page: { pattern?: string; skip: number; take: number }): Promise<[User[], number]> {
+    const { pattern } = page;
+    return this.users.findAndCount({
+      where: pattern ? [{ email: ILike(pattern) }, { username: ILike(pattern) }] : {},
+      order: { createdAt: 'DESC', id: 'DESC' },
+      skip: page.skip,
+      take: page.take,
+    });
+  }
+
+  async update(
+    id: string,
+    patch: Partial<Pick<User, 'name' | 'username' | 'passwordHash' | 'emailVerified'>>,
+    tx?: Transaction,
+  ): Promise<void> {
+    await within(this.users, tx).update({ id }, patch);
+  }
+
+  save(user: User, tx: Transaction): Promise<User> {
+    return within(this.users, tx).save(user);
+  }
+
+  async delete(id: string, tx: Transaction): Promise<void> {
+    await within(this.users, tx).delete({ id });
+  }
+
+  /**
+   * Locks every active admin row, then the user's row, for the rest of the transaction, and
+   * returns the user (null when absent) and how many other active admins there are. Admins
+   * are locked first and in id order, whatever the target, so that two such transactions
+   * never wait on each other in a cycle.
+   */
+  async lockWithActiveAdmins(id: string, tx: Transaction) {
+    const users = within(this.users, tx);
+    const activeAdmins = await users.find({
+      select: { id: true },
+      where: { role: Role.Admin, isActive: true },
+      order: { id: 'ASC' },
+      lock: { mode: 'pessimistic_write' },
+    });
+    const user = await users.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+    const otherActiveAdmins = activeAdmins.filter((admin) => admin.id !== id).length;
+    return { user, otherActiveAdmins };
+  }
+}
