@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { connect } from 'node:net';
 import pg from 'pg';
-import { expectProblem, Http, login, registerUser, startApp } from './support/app.js';
+import { expectProblem, Http, login, registerUser, Reply, startApp } from './support/app.js';
 import { buildOnce, startServer } from './support/server.js';
 
 interface RawReply {
@@ -160,7 +160,7 @@ describe('Shutdown (e2e, a server process)', () => {
       const inFlight = http.post('/api/v1/auth/login', {
         body: { email: user.email, password: user.password },
       });
-      await waitForLockWaiter(blocker);
+      await waitForLockWaiter(blocker, inFlight);
       const stopped = server.stop();
       await new Promise((resolve) => setTimeout(resolve, 500));
       await expect(fetch(`${server.url}/api/v1/health`)).rejects.toThrow();
@@ -175,14 +175,21 @@ describe('Shutdown (e2e, a server process)', () => {
   }, 60_000);
 });
 
-async function waitForLockWaiter(client: pg.Client): Promise<void> {
+async function waitForLockWaiter(client: pg.Client, request: Promise<Reply>): Promise<void> {
+  let answered: Reply | undefined;
+  void request.then((reply) => (answered = reply));
   for (let waited = 0; ; waited += 50) {
+    if (answered) {
+      throw new Error(
+        `the request was answered before it waited: ${answered.status} ${answered.text}`,
+      );
+    }
     const { rows } = await client.query(
       `SELECT count(*)::int AS waiting FROM pg_stat_activity
        WHERE wait_event_type = 'Lock' AND datname = current_database()`,
     );
     if (rows[0].waiting > 0) return;
-    if (waited > 10_000) throw new Error('the request never waited on the lock');
+    if (waited > 20_000) throw new Error('the request never waited on the lock');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
