@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { connect } from 'node:net';
 import pg from 'pg';
 import { expectProblem, Http, login, registerUser, startApp } from './support/app.js';
+import { within } from './support/poll.js';
 import { buildOnce, startServer } from './support/server.js';
 
 interface RawReply {
@@ -176,13 +177,15 @@ describe('Shutdown (e2e, a server process)', () => {
 });
 
 async function waitForLockWaiter(client: pg.Client): Promise<void> {
-  for (let waited = 0; ; waited += 50) {
-    const { rows } = await client.query(
-      `SELECT count(*)::int AS waiting FROM pg_stat_activity
-       WHERE wait_event_type = 'Lock' AND datname = current_database()`,
-    );
-    if (rows[0].waiting > 0) return;
-    if (waited > 10_000) throw new Error('the request never waited on the lock');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await within(
+    10_000,
+    async () => {
+      const { rows } = await client.query(
+        `SELECT count(*)::int AS waiting FROM pg_stat_activity
+         WHERE wait_event_type = 'Lock' AND datname = current_database()`,
+      );
+      return rows[0].waiting > 0;
+    },
+    { message: 'the request never waited on the lock' },
+  );
 }

@@ -19,13 +19,11 @@ import {
   startApp,
   type Tokens,
 } from './support/app.js';
+import { claimsOf } from './support/tokens.js';
 
 const AUTH = '/api/v1/auth';
 const USERS = '/api/v1/users';
 const ME = `${USERS}/me`;
-
-const claimsOf = (token: string) =>
-  JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
 
 describe('Users (e2e)', () => {
   let app: NestFastifyApplication;

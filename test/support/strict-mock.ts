@@ -3,7 +3,7 @@ import { jest } from '@jest/globals';
 export type StrictMock<T extends object> = jest.Mocked<T>;
 
 /**
- * A stand-in whose every method fails the test when called without being set up first
+ * The one kind of mock in the unit specs: a stand-in whose every method fails the test when called without being set up first
  * (`mockResolvedValueOnce`, `mockImplementation`, ...). Plain values can be assigned to it.
  */
 export function strictMock<T extends object>(name: string): StrictMock<T> {
@@ -23,6 +23,16 @@ export function strictMock<T extends object>(name: string): StrictMock<T> {
       return method;
     },
   });
+}
+
+/**
+ * `strictMock` named after a class (such as one of our repositories): every method fails the
+ * test until the test says what it returns.
+ */
+export function automock<T extends object>(
+  type: abstract new (...args: never[]) => T,
+): StrictMock<T> {
+  return strictMock<T>(type.name);
 }
 
 function printArgs(args: unknown[]): string {
