@@ -14,9 +14,7 @@ async function bootstrap(): Promise<void> {
   const validated = validateEnvironment(environmentVariables());
   const logger = createLogger(validated.LOG_LEVEL);
   Logger.overrideLogger(new PinoNestLogger(logger));
-  // The boot's only write: outside production, a generated HS256 secret kept in DATA_DIR.
-  const database = await startDatabase(withDevelopmentSecret(validated));
-  const { env } = database;
+  const database = await startDatabase(validated);
 
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
   let stopping = false;
@@ -40,6 +38,10 @@ async function bootstrap(): Promise<void> {
   }
 
   try {
+    // The boot's only write: outside production, a generated HS256 secret kept in DATA_DIR. After
+    // the database, whose DATA_DIR/postgres must stay reachable (as root, by the postgres user)
+    // through the private folder this creates.
+    const env = withDevelopmentSecret(database.env);
     app = await createApp({ logger, env });
     await app.listen({ port: env.PORT, host: '0.0.0.0' });
     logger.info({ port: env.PORT, docs: '/docs' }, 'auth service listening');
