@@ -30,7 +30,7 @@ function requestId(request: IncomingMessage): string {
 }
 
 export interface CreateAppOptions {
-  /** The environment as validated once at boot (`loadEnvironment`), with its DATABASE_URL. */
+  /** The environment as validated once at boot (main.ts), with its DATABASE_URL. */
   env: Environment;
   logger?: Logger;
 }
