@@ -31,23 +31,20 @@ async function servedDocument() {
   let database;
   let app;
   try {
-    Object.assign(process.env, {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      DATA_DIR: scratch,
-      JWT_SECRET: process.env.JWT_SECRET ?? 'openapi-document-only-secret-0123456789abcdef',
-    });
-    if (!process.env.DATABASE_URL) {
-      const { startEmbeddedPostgres } = await import('../dist/src/database/embedded-postgres.js');
-      database = await startEmbeddedPostgres({
-        dataDir: join(scratch, 'postgres'),
-        database: 'openapi',
-        quiet: true,
-      });
-      process.env.DATABASE_URL = database.url;
-    }
+    const { validateEnvironment } = await import('../dist/src/config/environment.js');
+    const { startDatabase } = await import('../dist/src/database/start-database.js');
     const { createApp } = await import('../dist/src/app.factory.js');
-    app = await createApp();
+    database = await startDatabase(
+      validateEnvironment({
+        ...process.env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        DATA_DIR: scratch,
+        JWT_SECRET: process.env.JWT_SECRET ?? 'openapi-document-only-secret-0123456789abcdef',
+      }),
+      { quiet: true },
+    );
+    app = await createApp({ env: database.env });
     const reply = await app.inject({ method: 'GET', url: '/docs-json' });
     if (reply.statusCode !== 200) throw new Error(`GET /docs-json answered ${reply.statusCode}`);
     return JSON.parse(reply.body);

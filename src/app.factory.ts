@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { clientErrorHandler, frameworkErrorHandler } from './common/http/transport-errors.js';
 import { createLogger, PinoNestLogger } from './common/logging/logger.js';
-import { Environment, validateEnvironment } from './config/environment.js';
+import type { Environment } from './config/environment.js';
 import { METRICS_PATH } from './metrics/metrics.controller.js';
 
 export const API_PREFIX = 'api/v1';
@@ -30,17 +30,17 @@ function requestId(request: IncomingMessage): string {
 }
 
 export interface CreateAppOptions {
+  /** The environment as validated once at boot (main.ts), with its DATABASE_URL. */
+  env: Environment;
   logger?: Logger;
-  /** The environment, when the caller has validated it already (main.ts). */
-  env?: Environment;
 }
 
 /**
  * Builds the whole application exactly as production runs it; `main.ts` and the e2e tests
  * both start here.
  */
-export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
-  const env = options.env ?? validateEnvironment(process.env);
+export async function createApp(options: CreateAppOptions): Promise<NestFastifyApplication> {
+  const { env } = options;
   const logger = options.logger ?? createLogger(env.LOG_LEVEL);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
@@ -65,7 +65,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     // own 503 here would not be a problem document.
     return503OnClosing: false,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
     // Only Fastify's own JSON parser: no urlencoded bodies (415 instead).

@@ -1,5 +1,4 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -8,8 +7,8 @@ import { JwtAuthGuard } from './auth/jwt-auth.guard.js';
 import { RolesGuard } from './auth/roles.guard.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
 import { AppValidationPipe } from './common/http/validation.pipe.js';
-import { withDevelopmentSecret } from './config/development-secret.js';
-import { Environment, validateEnvironment } from './config/environment.js';
+import type { Environment } from './config/environment.js';
+import { configModuleFor } from './config/environment-config.js';
 import { dataSourceOptions } from './database/data-source.js';
 import { openMigratedDataSource } from './database/migrate.js';
 import { HealthModule } from './health/health.module.js';
@@ -22,24 +21,21 @@ import { UsersModule } from './users/users.module.js';
 
 @Module({})
 export class AppModule {
-  /** Built when called, so that the environment is read at boot, not at import. */
-  static forRoot(): DynamicModule {
+  /**
+   * Built when called, from the environment validated at boot: every module reads that one
+   * object (through ConfigService), never `process.env`.
+   */
+  static forRoot(env: Environment): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot({
-          isGlobal: true,
-          cache: true,
-          validate: (raw) => withDevelopmentSecret(validateEnvironment(raw)),
-        }),
+        configModuleFor(env),
         TypeOrmModule.forRootAsync({
-          inject: [ConfigService],
-          useFactory: (config: ConfigService<Environment, true>) => {
-            const url = config.get('DATABASE_URL', { infer: true });
-            if (!url)
+          useFactory: () => {
+            if (!env.DATABASE_URL)
               throw new Error('DATABASE_URL is not set and no embedded database was started');
             return {
-              ...dataSourceOptions(url, config.get('DATABASE_TIMEOUT', { infer: true }) * 1000),
+              ...dataSourceOptions(env.DATABASE_URL, env.DATABASE_TIMEOUT * 1000),
               retryAttempts: 5,
               retryDelay: 1000,
             };

@@ -3,30 +3,18 @@ import type { FastifyAdapter } from '@nestjs/platform-fastify';
 import { createApp } from './app.factory.js';
 import { Logger } from '@nestjs/common';
 import { createLogger, PinoNestLogger } from './common/logging/logger.js';
+import { withDevelopmentSecret } from './config/development-secret.js';
 import { EnvironmentError, validateEnvironment } from './config/environment.js';
-import {
-  DataDirInUseError,
-  DataDirUnreachableError,
-  EMBEDDED_DATABASE,
-  embeddedDataDir,
-  RunningDatabase,
-  startEmbeddedPostgres,
-} from './database/embedded-postgres.js';
+import { environmentVariables } from './config/environment-variables.js';
+import { DataDirInUseError, DataDirUnreachableError } from './database/embedded-postgres.js';
+import { startDatabase } from './database/start-database.js';
 
 async function bootstrap(): Promise<void> {
-  const env = validateEnvironment(process.env);
-  const logger = createLogger(env.LOG_LEVEL);
+  // Parsed and validated once, into the one object every module is given.
+  const validated = validateEnvironment(environmentVariables());
+  const logger = createLogger(validated.LOG_LEVEL);
   Logger.overrideLogger(new PinoNestLogger(logger));
-
-  let embedded: RunningDatabase | undefined;
-  if (!env.DATABASE_URL) {
-    embedded = await startEmbeddedPostgres({
-      dataDir: embeddedDataDir(env.DATA_DIR),
-      database: EMBEDDED_DATABASE,
-    });
-    // The app reads DATABASE_URL from the environment, like any other setting.
-    process.env.DATABASE_URL = embedded.url;
-  }
+  const database = await startDatabase(validated);
 
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
   let stopping = false;
@@ -42,7 +30,7 @@ async function bootstrap(): Promise<void> {
       ?.close()
       .catch((error: unknown) => logger.error({ err: error }, 'closing the server failed'));
     await app?.close().catch((error: unknown) => logger.error({ err: error }, 'close failed'));
-    await embedded?.stop();
+    await database.stop();
     process.exit(0);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -50,12 +38,16 @@ async function bootstrap(): Promise<void> {
   }
 
   try {
+    // The boot's only write: outside production, a generated HS256 secret kept in DATA_DIR. After
+    // the database, whose DATA_DIR/postgres must stay reachable (as root, by the postgres user)
+    // through the private folder this creates.
+    const env = withDevelopmentSecret(database.env);
     app = await createApp({ logger, env });
     await app.listen({ port: env.PORT, host: '0.0.0.0' });
     logger.info({ port: env.PORT, docs: '/docs' }, 'auth service listening');
   } catch (error) {
     await app?.close().catch(() => undefined);
-    await embedded?.stop();
+    await database.stop();
     throw error;
   }
 }

@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { connect } from 'node:net';
 import pg from 'pg';
 import { expectProblem, Http, login, registerUser, Reply, startApp } from './support/app.js';
+import { within } from './support/poll.js';
 import { buildOnce, startServer } from './support/server.js';
 
 interface RawReply {
@@ -178,18 +179,20 @@ describe('Shutdown (e2e, a server process)', () => {
 async function waitForLockWaiter(client: pg.Client, request: Promise<Reply>): Promise<void> {
   let answered: Reply | undefined;
   void request.then((reply) => (answered = reply));
-  for (let waited = 0; ; waited += 50) {
-    if (answered) {
-      throw new Error(
-        `the request was answered before it waited: ${answered.status} ${answered.text}`,
+  await within(
+    20_000,
+    async () => {
+      if (answered) {
+        throw new Error(
+          `the request was answered before it waited: ${answered.status} ${answered.text}`,
+        );
+      }
+      const { rows } = await client.query(
+        `SELECT count(*)::int AS waiting FROM pg_stat_activity
+         WHERE wait_event_type = 'Lock' AND datname = current_database()`,
       );
-    }
-    const { rows } = await client.query(
-      `SELECT count(*)::int AS waiting FROM pg_stat_activity
-       WHERE wait_event_type = 'Lock' AND datname = current_database()`,
-    );
-    if (rows[0].waiting > 0) return;
-    if (waited > 20_000) throw new Error('the request never waited on the lock');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+      return rows[0].waiting > 0;
+    },
+    { message: 'the request never waited on the lock' },
+  );
 }

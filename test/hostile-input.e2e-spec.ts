@@ -10,6 +10,7 @@ import {
   Tokens,
   useApp,
 } from './support/app.js';
+import { within } from './support/poll.js';
 
 /** Every JSON-body route, with the text fields its body documents. */
 const BODY_ROUTES = [
@@ -154,15 +155,17 @@ describe('Hostile input (e2e)', () => {
           body: { email: user.email, password: user.password },
         });
         const dataSource = suite.app().get(DataSource);
-        for (let waited = 0; ; waited += 50) {
-          const [{ waiting }] = await dataSource.query(
-            `SELECT count(*)::int AS waiting FROM pg_stat_activity
-             WHERE wait_event_type = 'Lock' AND datname = current_database()`,
-          );
-          if (waiting > 0) break;
-          if (waited > 10_000) throw new Error('the login never waited on the deletion');
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
+        await within(
+          10_000,
+          async () => {
+            const [{ waiting }] = await dataSource.query(
+              `SELECT count(*)::int AS waiting FROM pg_stat_activity
+               WHERE wait_event_type = 'Lock' AND datname = current_database()`,
+            );
+            return waiting > 0;
+          },
+          { message: 'the login never waited on the deletion' },
+        );
         await other.query('COMMIT');
         expectProblem(await reply, 401, 'invalid-credentials');
       } finally {

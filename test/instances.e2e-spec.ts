@@ -3,21 +3,12 @@ import { expectProblem, Http, login, registerUser } from './support/app.js';
 import pg from 'pg';
 import { MIGRATIONS } from '../src/database/data-source.js';
 import { createDatabaseOn, TestDatabase } from './support/database.js';
+import { within } from './support/poll.js';
 import { buildOnce, Server, startServer } from './support/server.js';
 
 const ME = '/api/v1/users/me';
 /** Short, so that reuse after the grace can be shown; long enough for a noisy machine. */
 const GRACE_SECONDS = 2;
-
-/** Polls until `check` holds or `ms` pass; returns how long it took. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return Date.now() - started;
-}
 
 // Two processes, as in production: nothing is shared but the database.
 describe('Two instances on one database (e2e)', () => {

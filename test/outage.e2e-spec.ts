@@ -4,15 +4,7 @@ import { AddressInfo, connect, createServer, Server, Socket } from 'node:net';
 import pg from 'pg';
 import { expectProblem, Http, login, registerUser, startApp } from './support/app.js';
 import { startThrowAwayPostgres, ThrowAwayPostgres } from './support/database.js';
-
-/** Polls until `check` holds; fails after `ms`. */
-async function eventually(ms: number, check: () => Promise<boolean>): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+import { within } from './support/poll.js';
 
 async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const started = Date.now();
@@ -62,7 +54,9 @@ describe('Database outage (e2e)', () => {
 
     await postgres.restart();
 
-    await eventually(15_000, async () => (await http.get('/api/v1/health')).status === 200);
+    await within(15_000, async () => (await http.get('/api/v1/health')).status === 200, {
+      every: 200,
+    });
     expect((await http.get('/api/v1/users/me', { token: tokens.access_token })).status).toBe(200);
     await login(http, user);
   }, 60_000);
@@ -166,7 +160,9 @@ describe('A hung database (e2e)', () => {
     } finally {
       proxy.resume();
     }
-    await eventually(15_000, async () => (await http.get('/api/v1/health')).status === 200);
+    await within(15_000, async () => (await http.get('/api/v1/health')).status === 200, {
+      every: 200,
+    });
     await login(http, user);
   }, 60_000);
 });

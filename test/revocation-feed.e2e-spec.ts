@@ -8,19 +8,10 @@ import {
   TestDatabase,
   ThrowAwayPostgres,
 } from './support/database.js';
+import { within } from './support/poll.js';
 import { buildOnce, Server, startServer } from './support/server.js';
 
 const ME = '/api/v1/users/me';
-
-/** Polls until `check` holds or `ms` pass; returns how long it took. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return Date.now() - started;
-}
 
 /** GET /users/me with a bound on the wait: `null` when no answer came within `ms`. */
 async function me(server: Server, token: string, ms = 3000): Promise<number | null> {

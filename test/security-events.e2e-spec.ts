@@ -10,6 +10,7 @@ import {
   signUpAdmin,
   useApp,
 } from './support/app.js';
+import { claimsOf } from './support/tokens.js';
 
 const MINE = '/api/v1/users/me/security-events';
 const AUDIT = '/api/v1/audit-events';
@@ -84,11 +85,7 @@ describe('Security events (e2e)', () => {
     });
     const logout = events.find((event) => event.type === 'auth.logout')!;
     expect(logout).toMatchObject({ actorId: user.id, details: { scope: 'local' } });
-    const payload = JSON.parse(
-      Buffer.from(tokens.access_token.split('.')[1], 'base64url').toString(),
-    ) as {
-      sid: string;
-    };
+    const payload = claimsOf(tokens.access_token) as { sid: string };
     expect(logout.sessionId).toBe(payload.sid);
 
     const text = JSON.stringify(events);

@@ -13,7 +13,7 @@ import {
   useApp,
   withApp,
 } from './support/app.js';
-import { algorithm } from './support/tokens.js';
+import { algorithm, headerOf } from './support/tokens.js';
 
 describe('Service (e2e)', () => {
   const { http } = useApp();
@@ -125,9 +125,7 @@ describe.each(['ES256', 'RS256'] as const)('Service with %s keys (e2e)', (alg) =
 
   it('signs access tokens with the key pair and publishes the public key with its kid', async () => {
     const { tokens } = await signUp(http);
-    const header = JSON.parse(
-      Buffer.from(tokens.access_token.split('.')[0], 'base64url').toString('utf8'),
-    );
+    const header = headerOf(tokens.access_token);
     const jwks = await http.get('/.well-known/jwks.json');
     expect(jwks.body.keys).toEqual([expect.objectContaining({ alg, use: 'sig', kid: header.kid })]);
     expect(jwks.body.keys[0]).not.toHaveProperty('d');

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
-import { automock } from '../../test/support/automock.js';
+import { automock } from '../../test/support/strict-mock.js';
 import { AccountService } from '../account/account.service.js';
 import { type Transaction, Transactions } from '../common/database/transactions.js';
 import { AppException } from '../common/errors/app.exception.js';

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { automock } from '../../test/support/automock.js';
+import { automock } from '../../test/support/strict-mock.js';
 import { Problem } from '../common/errors/problem.js';
 import { type AccessTokenClaims, Role } from '../common/principal/principal.js';
 import { User } from '../users/user.entity.js';

@@ -1,12 +1,8 @@
 import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
 import { AppException } from '../common/errors/app.exception.js';
-import {
-  EMBEDDED_DATABASE,
-  embeddedDataDir,
-  RunningDatabase,
-  startEmbeddedPostgres,
-} from '../database/embedded-postgres.js';
+import { environmentVariables } from '../config/environment-variables.js';
+import { startDatabase } from '../database/start-database.js';
 import { Role } from '../common/principal/principal.js';
 import { UsersService } from '../users/users.service.js';
 import { cliEnvironment } from './cli-environment.js';
@@ -37,19 +33,9 @@ export async function createAdmin(args: string[]): Promise<number> {
   if (!password) {
     throw new CliError('No password given: set ADMIN_PASSWORD or type it at the prompt.');
   }
-  const env = cliEnvironment(process.env);
-
-  let embedded: RunningDatabase | undefined;
-  if (!env.DATABASE_URL) {
-    embedded = await startEmbeddedPostgres({
-      dataDir: embeddedDataDir(env.DATA_DIR),
-      database: EMBEDDED_DATABASE,
-      quiet: true,
-    });
-    process.env.DATABASE_URL = embedded.url;
-  }
+  const database = await startDatabase(cliEnvironment(environmentVariables()), { quiet: true });
   try {
-    const context = await NestFactory.createApplicationContext(CliModule.forRoot(), {
+    const context = await NestFactory.createApplicationContext(CliModule.forRoot(database.env), {
       logger: false,
       abortOnError: false,
     });
@@ -71,7 +57,7 @@ export async function createAdmin(args: string[]): Promise<number> {
       await context.close();
     }
   } finally {
-    await embedded?.stop();
+    await database.stop();
   }
 }
 

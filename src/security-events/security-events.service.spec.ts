@@ -1,7 +1,7 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import type { ConfigService } from '@nestjs/config';
 import type { HttpAdapterHost } from '@nestjs/core';
-import { automock } from '../../test/support/automock.js';
+import { automock } from '../../test/support/strict-mock.js';
 import type { Transaction } from '../common/database/transactions.js';
 import type { Environment } from '../config/environment.js';
 import { SecurityEventType } from './security-event-type.js';

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { automock } from '../../test/support/automock.js';
+import { automock } from '../../test/support/strict-mock.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import { ListTemplatesQueryDto } from './dto/list-templates-query.dto.js';

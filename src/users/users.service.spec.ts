@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { automock } from '../../test/support/automock.js';
+import { automock } from '../../test/support/strict-mock.js';
 import { type Transaction, Transactions } from '../common/database/transactions.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { Problem } from '../common/errors/problem.js';

@@ -3,28 +3,24 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { InjectOptions, Response } from 'light-my-request';
 import { DataSource } from 'typeorm';
 import { createApp, CreateAppOptions } from '../../src/app.factory.js';
+import { validateEnvironment } from '../../src/config/environment.js';
 import { UsersService } from '../../src/users/users.service.js';
 
+/** What a test may pass to createApp besides the environment, which startApp builds. */
+export type AppOptions = Omit<CreateAppOptions, 'env'>;
+
 /**
- * Boots the real application (AppModule, global guard, pipe and filter) with env overrides.
- * Passport keeps one `jwt` strategy per process: the app started last serves bearer checks for
- * every app in this process. Keep one app with bearer routes alive at a time; to test separate
- * instances, run them as processes (test/support/server.ts).
+ * Boots the real application (AppModule, global guard, pipe and filter) on the test run's
+ * environment with `env` over it, validated as main.ts validates its own; `process.env` is left
+ * alone. Passport keeps one `jwt` strategy per process: the app started last serves bearer
+ * checks for every app in this process. Keep one app with bearer routes alive at a time; to test
+ * separate instances, run them as processes (test/support/server.ts).
  */
 export async function startApp(
   env: Record<string, string> = {},
-  options: CreateAppOptions = {},
+  options: AppOptions = {},
 ): Promise<NestFastifyApplication> {
-  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
-  Object.assign(process.env, env);
-  try {
-    return await createApp(options);
-  } finally {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  }
+  return createApp({ ...options, env: validateEnvironment({ ...process.env, ...env }) });
 }
 
 export interface AppSuite {
@@ -57,7 +53,7 @@ export function useApp(env: Record<string, string> = {}): AppSuite {
 export async function withApp<T>(
   env: Record<string, string>,
   work: (http: Http, app: NestFastifyApplication) => Promise<T>,
-  options: CreateAppOptions = {},
+  options: AppOptions = {},
 ): Promise<T> {
   const app = await startApp(env, options);
   try {

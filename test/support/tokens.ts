@@ -11,6 +11,10 @@ export async function signWithAppKey(claims: JWTPayload, typ = 'at+jwt'): Promis
   return new SignJWT(claims).setProtectedHeader({ alg: algorithm, typ }).sign(key);
 }
 
+/** The JSON of a JWT's header (0) or payload (1), read without checking the signature. */
 export function decodePart(token: string, part: 0 | 1): Record<string, any> {
   return JSON.parse(Buffer.from(token.split('.')[part], 'base64url').toString('utf8'));
 }
+
+export const headerOf = (token: string) => decodePart(token, 0);
+export const claimsOf = (token: string) => decodePart(token, 1);
