@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -7,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
+import { addResponseHeaders } from './common/http/security-headers.js';
 import { clientErrorHandler, frameworkErrorHandler } from './common/http/transport-errors.js';
 import { createLogger, PinoNestLogger } from './common/logging/logger.js';
 import type { Environment } from './config/environment.js';
@@ -75,11 +75,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   const fastify = app.getHttpAdapter().getInstance();
   // Bodies are JSON only: any other media type is a 415 problem.
   fastify.removeContentTypeParser(['text/plain']);
-  fastify.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
-
-  await app.register(helmet, {
+  addResponseHeaders(fastify, {
     // Swagger UI at /docs needs its inline bootstrap script and styles.
     contentSecurityPolicy: {
       directives: {

@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import type { Environment } from '../config/environment.js';
 import { User } from '../users/user.entity.js';
 import { RevocationState, StateSnapshot } from './revocation-state.js';
+import { SharedRoundTrip } from './shared-round-trip.js';
 
 /** The channel the triggers of migration RevocationNotifications notify on. */
 export const AUTH_STATE_CHANNEL = 'auth_state';
@@ -41,7 +42,7 @@ type Notice =
  * listening connection that starts after the request arrived. PostgreSQL sends a listening
  * session the notifications already committed before it reports that round trip done, so
  * any revocation whose answer the caller saw has been applied. Concurrent requests share one
- * round trip.
+ * round trip (SharedRoundTrip).
  */
 @Injectable()
 export class RevocationFeed implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -54,8 +55,7 @@ export class RevocationFeed implements OnApplicationBootstrap, OnApplicationShut
   private stopped = false;
   private reconnectDelay = RECONNECT_MIN_MS;
   private reconnectTimer?: NodeJS.Timeout;
-  private current?: Promise<boolean>;
-  private next?: Promise<boolean>;
+  private readonly roundTrips = new SharedRoundTrip(() => this.roundTrip());
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -84,28 +84,21 @@ export class RevocationFeed implements OnApplicationBootstrap, OnApplicationShut
   /** True when the state holds everything committed before this call. */
   sync(): Promise<boolean> {
     if (!this.ready) return Promise.resolve(false);
-    if (!this.current) return (this.current = this.roundTrip());
-    return (this.next ??= this.current.then(() => {
-      this.next = undefined;
-      return (this.current = this.roundTrip());
-    }));
+    return this.roundTrips.wait();
   }
 
   private roundTrip(): Promise<boolean> {
     const client = this.client;
     const generation = this.generation;
     if (!client || !this.ready) return Promise.resolve(false);
-    const trip: Promise<boolean> = withTimeout(
+    return withTimeout(
       client.query('SELECT 1').then(
         () => this.ready && this.generation === generation,
         () => false,
       ),
       SYNC_TIMEOUT_MS,
       false,
-    ).finally(() => {
-      if (this.current === trip) this.current = undefined;
-    });
-    return trip;
+    );
   }
 
   @Interval(30_000)
