@@ -1,57 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import {
-  expectBodyRefusals,
-  expectFieldError,
-  expectProblem,
-  Reply,
-  signUp,
-  useApp,
-} from './support/app.js';
-
-const TEMPLATES = '/api/v1/templates';
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-interface TemplateBody {
-  id: string;
-  name: string;
-  content: string;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
+import { expectBodyRefusals, expectFieldError, expectProblem, useApp } from './support/app.js';
+import { ISO_UTC, type TemplateBody, templateCalls, TEMPLATES } from './support/templates.js';
 
 describe('Templates (e2e)', () => {
   const suite = useApp();
   const { http } = suite;
-
-  async function newToken(): Promise<string> {
-    return (await signUp(http)).tokens.access_token;
-  }
-
-  async function create(token: string, name: string, content = ''): Promise<TemplateBody> {
-    const reply = await http.post(TEMPLATES, { token, body: { name, content } });
-    expect(reply.status).toBe(201);
-    return reply.body as TemplateBody;
-  }
-
-  async function fetch(token: string, id: string): Promise<Reply<TemplateBody>> {
-    return http.get(`${TEMPLATES}/${id}`, { token });
-  }
-
-  async function names(token: string, query: Record<string, string> = {}): Promise<string[]> {
-    const reply = await http.get(TEMPLATES, { token, query });
-    expect(reply.status).toBe(200);
-    return (reply.body.data as TemplateBody[]).map((template) => template.name);
-  }
-
-  /**
-   * Opens the pool's connections before a race: otherwise the first writer finishes on the one
-   * warm connection while the others are still connecting, and nothing overlaps.
-   */
-  async function warmUpPool(token: string): Promise<void> {
-    await Promise.all(Array.from({ length: 10 }, () => http.get(TEMPLATES, { token })));
-  }
+  const { newToken, create, fetch, names, warmUpPool } = templateCalls(http);
 
   describe('POST /templates', () => {
     it('creates a template with version 1, a Location and a strong ETag', async () => {

@@ -1,17 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import {
   createAdmin,
   expectFieldError,
   expectProblem,
-  Http,
   login,
   registerUser,
-  resetDatabase,
   signUp,
   signUpAdmin,
-  startApp,
+  useApp,
 } from './support/app.js';
 import { claimsOf } from './support/tokens.js';
 
@@ -19,22 +16,9 @@ const USERS = '/api/v1/users';
 const ME = `${USERS}/me`;
 
 describe('Users (e2e)', () => {
-  let app: NestFastifyApplication;
-  let http: Http;
-
-  beforeAll(async () => {
-    app = await startApp();
-    http = new Http(app);
-  });
-
   // Most rules here depend on how many active admins exist: every test starts from none.
-  beforeEach(async () => {
-    await resetDatabase(app);
-  });
-
-  afterAll(async () => {
-    await app.close();
-  });
+  const suite = useApp({}, { resetBeforeEach: true });
+  const { http } = suite;
 
   describe('admin routes', () => {
     const adminRoutes = (id: string) =>
@@ -47,7 +31,7 @@ describe('Users (e2e)', () => {
       ] as const;
 
     it('answers 403 forbidden to a plain user on every admin route, and changes nothing', async () => {
-      await createAdmin(app);
+      await createAdmin(suite.app());
       const { user, tokens } = await signUp(http);
       const other = await registerUser(http);
       for (const id of [user.id, other.id]) {
@@ -68,8 +52,8 @@ describe('Users (e2e)', () => {
     });
 
     it('goes by the current role: a token issued to an admin stops working as one at demotion', async () => {
-      const first = await signUpAdmin(app, http);
-      const second = await signUpAdmin(app, http);
+      const first = await signUpAdmin(suite.app(), http);
+      const second = await signUpAdmin(suite.app(), http);
       expect(claimsOf(second.tokens.access_token).role).toBe('admin');
       await http.patch(`${USERS}/${second.user.id}`, {
         token: first.tokens.access_token,
@@ -84,7 +68,7 @@ describe('Users (e2e)', () => {
 
   describe('GET /users', () => {
     it('lists every user newest first, paginated', async () => {
-      const admin = await signUpAdmin(app, http);
+      const admin = await signUpAdmin(suite.app(), http);
       const created = [];
       for (let i = 0; i < 5; i++) created.push(await registerUser(http));
       const newestFirst = [...created.reverse().map((u) => u.id), admin.user.id];
@@ -129,12 +113,12 @@ describe('Users (e2e)', () => {
       ['limit', { limit: '0' }],
       ['limit', { limit: '101' }],
     ])('refuses a bad %s with 400', async (field, query) => {
-      const admin = await signUpAdmin(app, http);
+      const admin = await signUpAdmin(suite.app(), http);
       expectFieldError(await http.get(USERS, { token: admin.tokens.access_token, query }), field);
     });
 
     it('accepts the largest page size', async () => {
-      const admin = await signUpAdmin(app, http);
+      const admin = await signUpAdmin(suite.app(), http);
       const reply = await http.get(USERS, {
         token: admin.tokens.access_token,
         query: { limit: '100' },
@@ -144,7 +128,7 @@ describe('Users (e2e)', () => {
     });
 
     it('filters by a case-insensitive part of the email or username, % and _ taken literally', async () => {
-      const admin = await signUpAdmin(app, http);
+      const admin = await signUpAdmin(suite.app(), http);
       const percent = await registerUser(http, {
         email: 'per%cent@example.org',
         username: 'percent_one',
@@ -176,7 +160,7 @@ describe('Users (e2e)', () => {
 
   describe('GET /users/:id', () => {
     it('answers one user, 404 for an unknown id and 400 for a malformed one', async () => {
-      const admin = await signUpAdmin(app, http);
+      const admin = await signUpAdmin(suite.app(), http);
       const user = await registerUser(http);
       const reply = await http.get(`${USERS}/${user.id}`, { token: admin.tokens.access_token });
       expect(reply.status).toBe(200);

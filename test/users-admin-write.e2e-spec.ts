@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Problem } from '../src/common/errors/problem.js';
@@ -9,14 +8,13 @@ import {
   createAdmin,
   expectFieldError,
   expectProblem,
-  Http,
   login,
   registerUser,
   resetDatabase,
   signUp,
   signUpAdmin,
-  startApp,
   type Tokens,
+  useApp,
 } from './support/app.js';
 import { claimsOf } from './support/tokens.js';
 
@@ -25,25 +23,13 @@ const USERS = '/api/v1/users';
 const ME = `${USERS}/me`;
 
 describe('Users (e2e)', () => {
-  let app: NestFastifyApplication;
-  let http: Http;
-
-  beforeAll(async () => {
-    app = await startApp();
-    http = new Http(app);
-  });
-
   // Most rules here depend on how many active admins exist: every test starts from none.
-  beforeEach(async () => {
-    await resetDatabase(app);
-  });
-
-  afterAll(async () => {
-    await app.close();
-  });
+  const suite = useApp({}, { resetBeforeEach: true });
+  const { http } = suite;
 
   async function activeAdminIds(): Promise<string[]> {
-    const rows: { id: string }[] = await app
+    const rows: { id: string }[] = await suite
+      .app()
       .get(DataSource)
       .query(`SELECT id FROM users WHERE role = 'admin' AND is_active`);
     return rows.map((row) => row.id);
@@ -60,7 +46,7 @@ describe('Users (e2e)', () => {
 
   describe('PATCH /users/:id', () => {
     it('changes a name without ending any session', async () => {
-      const admin = await signUpAdmin(app, http);
+      const admin = await signUpAdmin(suite.app(), http);
       const { user, tokens } = await signUp(http);
       const reply = await http.patch(`${USERS}/${user.id}`, {
         token: admin.tokens.access_token,
@@ -74,7 +60,7 @@ describe('Users (e2e)', () => {
     });
 
     it('promotes a user and revokes their sessions and tokens at once', async () => {
-      const admin = await signUpAdmin(app, http);
+      const admin = await signUpAdmin(suite.app(), http);
       const user = await registerUser(http);
       const a = await login(http, user);
       const b = await login(http, user);
@@ -94,8 +80,8 @@ describe('Users (e2e)', () => {
     });
 
     it('demotes an admin and revokes their sessions and tokens at once', async () => {
-      const admin = await signUpAdmin(app, http);
-      const other = await signUpAdmin(app, http);
+      const admin = await signUpAdmin(suite.app(), http);
+      const other = await signUpAdmin(suite.app(), http);
 
       const reply = await http.patch(`${USERS}/${other.user.id}`, {
         token: admin.tokens.access_token,
@@ -110,7 +96,7 @@ describe('Users (e2e)', () => {
     });
 
     it('deactivates a user: tokens revoked, login refused; reactivation lets them log in', async () => {
-      const admin = await signUpAdmin(app, http);
+      const admin = await signUpAdmin(suite.app(), http);
       const { user, tokens } = await signUp(http);
 
       const off = await http.patch(`${USERS}/${user.id}`, {
@@ -138,7 +124,7 @@ describe('Users (e2e)', () => {
     });
 
     it('keeps the sessions when the role sent is the current one', async () => {
-      const admin = await signUpAdmin(app, http);
+      const admin = await signUpAdmin(suite.app(), http);
       const { user, tokens } = await signUp(http);
       const reply = await http.patch(`${USERS}/${user.id}`, {
         token: admin.tokens.access_token,
@@ -160,7 +146,7 @@ describe('Users (e2e)', () => {
       ['password', { password: 'a new password' }],
       ['id', { id: randomUUID() }],
     ])('refuses a bad or undocumented %s with 400 and changes nothing', async (field, body) => {
-      const admin = await signUpAdmin(app, http);
+      const admin = await signUpAdmin(suite.app(), http);
       const { user, tokens } = await signUp(http);
       expectFieldError(
         await http.patch(`${USERS}/${user.id}`, { token: admin.tokens.access_token, body }),
@@ -174,7 +160,7 @@ describe('Users (e2e)', () => {
     });
 
     it('answers 404 for an unknown id and 400 for a malformed one', async () => {
-      const admin = await signUpAdmin(app, http);
+      const admin = await signUpAdmin(suite.app(), http);
       expectProblem(
         await http.patch(`${USERS}/${randomUUID()}`, {
           token: admin.tokens.access_token,
@@ -195,7 +181,7 @@ describe('Users (e2e)', () => {
 
   describe('DELETE /users/:id', () => {
     it('deletes a user; their tokens answer token-invalid (user gone)', async () => {
-      const admin = await signUpAdmin(app, http);
+      const admin = await signUpAdmin(suite.app(), http);
       const { user, tokens } = await signUp(http);
       const reply = await http.delete(`${USERS}/${user.id}`, { token: admin.tokens.access_token });
       expect(reply.status).toBe(204);
@@ -213,8 +199,8 @@ describe('Users (e2e)', () => {
     });
 
     it('lets an admin delete another admin', async () => {
-      const admin = await signUpAdmin(app, http);
-      const other = await signUpAdmin(app, http);
+      const admin = await signUpAdmin(suite.app(), http);
+      const other = await signUpAdmin(suite.app(), http);
       const reply = await http.delete(`${USERS}/${other.user.id}`, {
         token: admin.tokens.access_token,
       });
@@ -223,7 +209,7 @@ describe('Users (e2e)', () => {
     });
 
     it('answers 400 for a malformed id', async () => {
-      const admin = await signUpAdmin(app, http);
+      const admin = await signUpAdmin(suite.app(), http);
       expectFieldError(
         await http.delete(`${USERS}/not-a-uuid`, { token: admin.tokens.access_token }),
         'id',
@@ -238,7 +224,7 @@ describe('Users (e2e)', () => {
     }
 
     it('cannot be demoted, deactivated or deleted by any route (409)', async () => {
-      const admin = await signUpAdmin(app, http);
+      const admin = await signUpAdmin(suite.app(), http);
       const token = admin.tokens.access_token;
       const url = `${USERS}/${admin.user.id}`;
       for (const body of [
@@ -258,8 +244,8 @@ describe('Users (e2e)', () => {
     });
 
     it('counts only active admins: an inactive admin does not stand in', async () => {
-      const admin = await signUpAdmin(app, http);
-      const dormant = await createAdmin(app);
+      const admin = await signUpAdmin(suite.app(), http);
+      const dormant = await createAdmin(suite.app());
       const off = await http.patch(`${USERS}/${dormant.id}`, {
         token: admin.tokens.access_token,
         body: { isActive: false },
@@ -282,7 +268,7 @@ describe('Users (e2e)', () => {
     });
 
     it('may still change their own name', async () => {
-      const admin = await signUpAdmin(app, http);
+      const admin = await signUpAdmin(suite.app(), http);
       const reply = await http.patch(`${USERS}/${admin.user.id}`, {
         token: admin.tokens.access_token,
         body: { name: 'Root', role: 'admin', isActive: true },
@@ -293,8 +279,8 @@ describe('Users (e2e)', () => {
     });
 
     it('may step down or leave once another active admin exists', async () => {
-      const first = await signUpAdmin(app, http);
-      const second = await signUpAdmin(app, http);
+      const first = await signUpAdmin(suite.app(), http);
+      const second = await signUpAdmin(suite.app(), http);
       const down = await http.patch(`${USERS}/${first.user.id}`, {
         token: first.tokens.access_token,
         body: { role: 'user' },
@@ -325,9 +311,9 @@ describe('Users (e2e)', () => {
         'keeps an active admin when two admins %s each other at the same moment',
         async (_, action) => {
           for (let round = 0; round < 5; round++) {
-            await resetDatabase(app);
-            const a = await signUpAdmin(app, http);
-            const b = await signUpAdmin(app, http);
+            await resetDatabase(suite.app());
+            const a = await signUpAdmin(suite.app(), http);
+            const b = await signUpAdmin(suite.app(), http);
             const [first, second] = await Promise.all(
               [
                 [a, b],
@@ -348,11 +334,11 @@ describe('Users (e2e)', () => {
       );
 
       it('decides inside the transaction: concurrent demotions past the HTTP checks leave one admin', async () => {
-        const users = app.get(UsersService);
+        const users = suite.app().get(UsersService);
         for (let round = 0; round < 5; round++) {
-          await resetDatabase(app);
-          const a = await createAdmin(app);
-          const b = await createAdmin(app);
+          await resetDatabase(suite.app());
+          const a = await createAdmin(suite.app());
+          const b = await createAdmin(suite.app());
           const results = await Promise.allSettled([
             users.update(a.id, { role: Role.User }),
             users.update(b.id, { role: Role.User }),

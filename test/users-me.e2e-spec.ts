@@ -1,19 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import {
   expectBodyRefusals,
   expectFieldError,
   expectProblem,
-  Http,
   login,
   registerUser,
-  resetDatabase,
   signUp,
   signUpAdmin,
-  startApp,
   type Tokens,
+  useApp,
 } from './support/app.js';
 
 const AUTH = '/api/v1/auth';
@@ -21,22 +18,9 @@ const USERS = '/api/v1/users';
 const ME = `${USERS}/me`;
 
 describe('Users (e2e)', () => {
-  let app: NestFastifyApplication;
-  let http: Http;
-
-  beforeAll(async () => {
-    app = await startApp();
-    http = new Http(app);
-  });
-
   // Most rules here depend on how many active admins exist: every test starts from none.
-  beforeEach(async () => {
-    await resetDatabase(app);
-  });
-
-  afterAll(async () => {
-    await app.close();
-  });
+  const suite = useApp({}, { resetBeforeEach: true });
+  const { http } = suite;
 
   async function expectRefused(tokens: Tokens, type: string) {
     expectProblem(await http.get(ME, { token: tokens.access_token }), 401, type);
@@ -155,7 +139,7 @@ describe('Users (e2e)', () => {
 
   describe('DELETE /users/me', () => {
     it('removes the user, their sessions and templates; their tokens are refused from then on', async () => {
-      const admin = await signUpAdmin(app, http);
+      const admin = await signUpAdmin(suite.app(), http);
       const user = await registerUser(http);
       const a = await login(http, user);
       const b = await login(http, user);
@@ -183,11 +167,13 @@ describe('Users (e2e)', () => {
         404,
         'not-found',
       );
-      const sessions: unknown[] = await app
+      const sessions: unknown[] = await suite
+        .app()
         .get(DataSource)
         .query('SELECT id FROM sessions WHERE user_id = $1', [user.id]);
       expect(sessions).toEqual([]);
-      const templates: unknown[] = await app
+      const templates: unknown[] = await suite
+        .app()
         .get(DataSource)
         .query('SELECT id FROM templates WHERE owner_id = $1', [user.id]);
       expect(templates).toEqual([]);
@@ -226,7 +212,7 @@ describe('Users (e2e)', () => {
     });
 
     it('welcomes an admin with full access', async () => {
-      const { user, tokens } = await signUpAdmin(app, http);
+      const { user, tokens } = await signUpAdmin(suite.app(), http);
       const reply = await http.get(`${ME}/message`, { token: tokens.access_token });
       expect(reply.body).toEqual({
         message: `Welcome, ${user.username}! You have full access.`,

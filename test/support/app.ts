@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, expect } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { InjectOptions, Response } from 'light-my-request';
 import { DataSource } from 'typeorm';
@@ -33,12 +33,16 @@ export interface AppSuite {
  * Boots one app for the enclosing describe block, on emptied tables, and closes it after the
  * block's tests. Hooks the caller registers afterwards run after the app is up.
  */
-export function useApp(env: Record<string, string> = {}): AppSuite {
+export function useApp(
+  env: Record<string, string> = {},
+  { resetBeforeEach = false }: { resetBeforeEach?: boolean } = {},
+): AppSuite {
   let started: NestFastifyApplication | undefined;
   beforeAll(async () => {
     started = await startApp(env);
-    await resetDatabase(started);
+    if (!resetBeforeEach) await resetDatabase(started);
   });
+  if (resetBeforeEach) beforeEach(() => resetDatabase(app()));
   afterAll(async () => {
     await started?.close();
   });
