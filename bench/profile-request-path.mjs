@@ -4,83 +4,33 @@
 // prints where the busy time of the last seconds went, by package and by function.
 //
 //   npm run build && node bench/profile-request-path.mjs [postgres-server-url] [seconds] [profile-dir]
-import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { DEFAULT_SERVER_URL, freshDatabase, load, signedInUser, startApp } from './lib/harness.mjs';
 
-const serverUrl = process.argv[2] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const serverUrl = process.argv[2] ?? DEFAULT_SERVER_URL;
 const seconds = Number(process.argv[3] ?? 10);
 const profileDir = process.argv[4] ?? mkdtempSync(join(tmpdir(), 'auth-profile-'));
-const port = 4000 + Math.floor(Math.random() * 100);
-const base = `http://127.0.0.1:${port}`;
-const database = `auth_profile_${randomBytes(4).toString('hex')}`;
 
-async function admin(sql) {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-async function post(path, body) {
-  const response = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return response.json();
-}
-
-const url = new URL(serverUrl);
-url.pathname = `/${database}`;
-await admin(`CREATE DATABASE "${database}"`);
-const server = spawn(
-  process.execPath,
-  ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, 'dist/src/main.js'],
-  {
-    env: {
-      ...process.env,
-      DATABASE_URL: url.toString(),
-      PORT: String(port),
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-      RATE_LIMIT_ENABLED: 'false',
-      JWT_SECRET: randomBytes(32).toString('hex'),
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  },
-);
+const database = await freshDatabase(serverUrl);
+let server;
 try {
-  for (let i = 0; ; i++) {
-    const ok = await fetch(`${base}/api/v1/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (i > 200) throw new Error('the server did not start');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  const credentials = { email: 'bench@example.com', password: 'bench passphrase 1' };
-  await post('/api/v1/auth/register', { ...credentials, username: 'bench' });
-  const { access_token } = await post('/api/v1/auth/login', credentials);
-  const result = await autocannon({
+  server = await startApp(database.url, { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }, [
+    '--cpu-prof',
+    `--cpu-prof-dir=${profileDir}`,
+  ]);
+  const { base } = server;
+  const { token: access_token } = await signedInUser(base);
+  const result = await load({
     url: `${base}/api/v1/users/me`,
     headers: { authorization: `Bearer ${access_token}` },
     duration: seconds + 2,
-    connections: 20,
   });
   console.log(`${Math.round(result.requests.average)} req/s, ${result.non2xx} non-2xx`);
 } finally {
-  server.kill('SIGTERM');
-  await once(server, 'exit');
-  await admin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+  await server?.stop();
+  await database.drop();
 }
 
 // The main thread's profile (the password workers write their own); only the last `seconds`,

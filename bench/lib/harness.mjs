@@ -48,8 +48,8 @@ export async function waitUntilHealthy(base, timeoutMs = 30_000) {
 }
 
 /** Starts a Node script in its own process; `stop()` ends it with SIGTERM. */
-export function startProcess(script, env) {
-  const child = spawn(process.execPath, [script], {
+export function startProcess(script, env, nodeArgs = []) {
+  const child = spawn(process.execPath, [...nodeArgs, script], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -63,17 +63,24 @@ export function startProcess(script, env) {
   };
 }
 
-/** The compiled app on `databaseUrl`, rate limits off, healthy when this resolves. */
-export async function startApp(databaseUrl, env = {}) {
+/**
+ * The compiled app on `databaseUrl`, rate limits off, healthy when this resolves; `nodeArgs`
+ * go to Node (e.g. `--cpu-prof`).
+ */
+export async function startApp(databaseUrl, env = {}, nodeArgs = []) {
   const port = freePort();
   const base = `http://127.0.0.1:${port}`;
-  const app = startProcess('dist/src/main.js', {
-    DATABASE_URL: databaseUrl,
-    PORT: String(port),
-    RATE_LIMIT_ENABLED: 'false',
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    ...env,
-  });
+  const app = startProcess(
+    'dist/src/main.js',
+    {
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      RATE_LIMIT_ENABLED: 'false',
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      ...env,
+    },
+    nodeArgs,
+  );
   await waitUntilHealthy(base);
   return { ...app, base };
 }
