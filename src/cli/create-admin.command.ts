@@ -1,8 +1,10 @@
 import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
 import { AppException } from '../common/errors/app.exception.js';
+import type { FieldError } from '../common/errors/problem.js';
 import { environmentVariables } from '../config/environment-variables.js';
 import { startDatabase } from '../database/start-database.js';
+import { checkAdminAccount } from '../users/admin-account.js';
 import { Role } from '../common/principal/principal.js';
 import { UsersService } from '../users/users.service.js';
 import { cliEnvironment } from './cli-environment.js';
@@ -33,6 +35,9 @@ export async function createAdmin(args: string[]): Promise<number> {
   if (!password) {
     throw new CliError('No password given: set ADMIN_PASSWORD or type it at the prompt.');
   }
+  // Checked before the database starts: a bad account costs nothing.
+  const checked = await checkAdminAccount({ email, username, password });
+  if (!checked.valid) explainInvalidAccount(checked.errors);
   const database = await startDatabase(cliEnvironment(environmentVariables()), { quiet: true });
   try {
     const context = await NestFactory.createApplicationContext(CliModule.forRoot(database.env), {
@@ -42,8 +47,13 @@ export async function createAdmin(args: string[]): Promise<number> {
     try {
       const { user, created } = await context
         .get(UsersService)
-        .createAdmin({ email, username, password })
-        .catch(explainInvalidAccount);
+        .createAdmin(checked.account)
+        .catch((error: unknown) => {
+          if (error instanceof AppException && error.options.errors) {
+            explainInvalidAccount(error.options.errors);
+          }
+          throw error;
+        });
       if (created) {
         process.stdout.write(`Created the admin ${user.username} <${user.email}> (${user.id}).\n`);
         return 0;
@@ -86,9 +96,8 @@ function parseFlags(args: string[]): { email: string; username: string } {
   return { email: values.email, username: values.username };
 }
 
-function explainInvalidAccount(error: unknown): never {
-  if (!(error instanceof AppException)) throw error;
-  const lines = (error.options.errors ?? [{ field: '', message: error.detail }]).map(
+function explainInvalidAccount(errors: FieldError[]): never {
+  const lines = errors.map(
     ({ field, message }) => `  ${SOURCE_OF_FIELD[field] ?? field}: ${message}`,
   );
   throw new CliError(`The admin account is not valid; nothing was created:\n${lines.join('\n')}`);

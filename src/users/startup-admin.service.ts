@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Environment } from '../config/environment.js';
+import { checkAdminAccount } from './admin-account.js';
 import { UsersService } from './users.service.js';
 
 /**
@@ -24,7 +25,14 @@ export class StartupAdminService implements OnApplicationBootstrap {
     const password = this.config.get('ADMIN_PASSWORD', { infer: true });
     if (!email || !username || !password) return;
 
-    const { user, created } = await this.users.createAdmin({ email, username, password });
+    const checked = await checkAdminAccount({ email, username, password });
+    if (!checked.valid) {
+      const problems = checked.errors.map(
+        ({ field, message }) => `ADMIN_${field.toUpperCase()}: ${message}`,
+      );
+      throw new Error(`The start-up admin is not valid: ${problems.join('; ')}`);
+    }
+    const { user, created } = await this.users.createAdmin(checked.account);
     this.logger.log(
       created
         ? `Created the admin ${user.username} from ADMIN_EMAIL and ADMIN_USERNAME`

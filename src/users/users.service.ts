@@ -1,11 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
-import { NewAccountDto } from './dto/new-account.dto.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
-import { flattenValidationErrors, validationFailed } from '../common/http/validation.pipe.js';
 import { SearchPageQueryDto } from '../common/pagination/page-query.dto.js';
 import { likePattern, offsetOf, Paginated, paginated } from '../common/pagination/paginated.js';
 import { type Transaction, Transactions } from '../common/database/transactions.js';
@@ -19,6 +15,7 @@ import { PasswordService } from './password.service.js';
 import { assertPasswordAllowed } from '../common/validation/password.policy.js';
 import { UserDto } from './user.dto.js';
 import { Role, type Principal } from '../common/principal/principal.js';
+import type { AdminAccount } from './admin-account.js';
 import { User } from './user.entity.js';
 import { UsersRepository } from './users.repository.js';
 
@@ -29,12 +26,6 @@ export interface NewUser {
   name?: string | null;
   role?: Role;
   emailVerified?: boolean;
-}
-
-export interface AdminAccount {
-  email: string;
-  username: string;
-  password: string;
 }
 
 export interface AdminResult {
@@ -100,12 +91,12 @@ export class UsersService {
   }
 
   /**
-   * Creates an admin for the CLI and the ADMIN_* variables, under the rules of registration.
+   * Creates an admin for the CLI and the ADMIN_* variables, from an account their callers
+   * checked with `checkAdminAccount`.
    * A user who already has the email or username is left exactly as they are: never
    * overwritten, promoted or demoted.
    */
-  async createAdmin(account: AdminAccount): Promise<AdminResult> {
-    const checked = await checkAccount(account);
+  async createAdmin(checked: AdminAccount): Promise<AdminResult> {
     // Looked up first so that every restart does not pay for a bcrypt hash; the unique
     // indexes still decide a race between two processes.
     const existing = await this.findByEmailOrUsername(checked);
@@ -287,11 +278,3 @@ const registered = (user: User) => ({
   sessionId: null,
   details: { role: user.role },
 });
-
-/** An admin account from outside HTTP meets the rules of registration; returns it normalised. */
-async function checkAccount(account: AdminAccount): Promise<AdminAccount> {
-  const dto = plainToInstance(NewAccountDto, { ...account });
-  const errors = await validate(dto, { stopAtFirstError: true });
-  if (errors.length) throw validationFailed(flattenValidationErrors(errors));
-  return { email: dto.email, username: dto.username, password: dto.password };
-}
