@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { DataSource, DataSourceOptions } from 'typeorm';
+import type { DataSourceOptions } from 'typeorm';
 import { InitialSchema1795291100000 } from '../../migrations/1795291100000-InitialSchema.js';
 import { CreateTemplates1795291200000 } from '../../migrations/1795291200000-CreateTemplates.js';
 import { CreateAccountActionTokens1795291500000 } from '../../migrations/1795291500000-CreateAccountActionTokens.js';
@@ -54,6 +54,3 @@ export function dataSourceOptions(url: string, timeoutMs?: number): DataSourceOp
     },
   };
 }
-
-/** For the TypeORM CLI (`npm run migration:*`); needs DATABASE_URL. */
-export default new DataSource(dataSourceOptions(process.env.DATABASE_URL ?? ''));
