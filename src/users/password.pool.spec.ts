@@ -75,4 +75,14 @@ describe(PasswordPool.name, () => {
     expect(sut.stats()).toEqual(expect.objectContaining({ queued: 0, running: 0 }));
     await expect(sut.compare('e', 'hash')).resolves.toBe(true);
   });
+
+  it('finishes the tasks it has on shutdown, and tells a task arriving after to come back', async () => {
+    sut = new PasswordPool({ threads: 1, maxQueue: 8, filename: workerFile('slow') });
+    const running = sut.hash('a', 4);
+    const closed = sut.onApplicationShutdown();
+    await expect(sut.hash('late', 4)).rejects.toBeInstanceOf(PasswordPoolBusyError);
+    await expect(running).resolves.toBe('hashed slowly');
+    await closed;
+    sut = undefined;
+  });
 });

@@ -57,7 +57,9 @@ export class PasswordPool implements OnApplicationShutdown {
   private readonly pool: Piscina;
   private readonly threads: number;
   private readonly maxQueue: number;
-  private inFlight = 0;
+  /** Tasks accepted and not settled yet: a shutdown lets them finish. */
+  private readonly tasks = new Set<Promise<unknown>>();
+  private closing = false;
 
   constructor(options: PasswordPoolOptions) {
     this.threads = options.threads ?? availableParallelism();
@@ -82,7 +84,7 @@ export class PasswordPool implements OnApplicationShutdown {
   }
 
   stats(): PasswordPoolStats {
-    const running = Math.min(this.inFlight, this.threads);
+    const running = Math.min(this.tasks.size, this.threads);
     return {
       threads: this.threads,
       queued: this.pool.queueSize,
@@ -98,19 +100,25 @@ export class PasswordPool implements OnApplicationShutdown {
   }
 
   /** After the HTTP server has stopped; the tasks of requests still running are finished. */
-  onApplicationShutdown(): Promise<void> {
-    return this.pool.close();
+  async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    // Piscina's close() stops tasks still waiting for a thread to start: wait for them first.
+    await Promise.allSettled(this.tasks);
+    await this.pool.close();
   }
 
   private run<T>(task: PasswordTask): Promise<T> {
-    // Checked here, synchronously before the task is queued, so the bound is exact.
-    if (this.pool.queueSize >= this.maxQueue) {
+    // Checked here, synchronously before the task is queued, so the bound is exact. While
+    // the pool shuts down, a request that arrives late is told to come back (to another
+    // instance), not answered with the error of a thread being stopped.
+    if (this.closing || this.pool.queueSize >= this.maxQueue) {
       return Promise.reject(new PasswordPoolBusyError(this.secondsToDrain()));
     }
-    this.inFlight += 1;
-    return (this.pool.run(task) as Promise<T>).finally(() => {
-      this.inFlight -= 1;
+    const running = (this.pool.run(task) as Promise<T>).finally(() => {
+      this.tasks.delete(running);
     });
+    this.tasks.add(running);
+    return running;
   }
 
   private secondsToDrain(): number {
