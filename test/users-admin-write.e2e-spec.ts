@@ -13,8 +13,8 @@ import {
   resetDatabase,
   signUp,
   signUpAdmin,
-  type Tokens,
   useApp,
+  expectSessionRefused,
 } from './support/app.js';
 import { claimsOf } from './support/tokens.js';
 
@@ -33,15 +33,6 @@ describe('Users (e2e)', () => {
       .get(DataSource)
       .query(`SELECT id FROM users WHERE role = 'admin' AND is_active`);
     return rows.map((row) => row.id);
-  }
-
-  async function expectRefused(tokens: Tokens, type: string) {
-    expectProblem(await http.get(ME, { token: tokens.access_token }), 401, type);
-    expectProblem(
-      await http.post(`${AUTH}/refresh`, { body: { refresh_token: tokens.refresh_token } }),
-      401,
-      'refresh-token-invalid',
-    );
   }
 
   describe('PATCH /users/:id', () => {
@@ -71,7 +62,7 @@ describe('Users (e2e)', () => {
       });
       expect(reply.status).toBe(200);
       expect(reply.body.role).toBe('admin');
-      for (const tokens of [a, b]) await expectRefused(tokens, 'token-revoked');
+      for (const tokens of [a, b]) await expectSessionRefused(http, tokens, 'token-revoked');
 
       const fresh = await login(http, user);
       expect(claimsOf(fresh.access_token).role).toBe('admin');
@@ -89,7 +80,7 @@ describe('Users (e2e)', () => {
       });
       expect(reply.status).toBe(200);
       expect(reply.body.role).toBe('user');
-      await expectRefused(other.tokens, 'token-revoked');
+      await expectSessionRefused(http, other.tokens, 'token-revoked');
       const fresh = await login(http, other.user);
       expect(claimsOf(fresh.access_token).role).toBe('user');
       expectProblem(await http.get(USERS, { token: fresh.access_token }), 403, 'forbidden');
@@ -105,7 +96,7 @@ describe('Users (e2e)', () => {
       });
       expect(off.status).toBe(200);
       expect(off.body.isActive).toBe(false);
-      await expectRefused(tokens, 'token-revoked');
+      await expectSessionRefused(http, tokens, 'token-revoked');
       expectProblem(
         await http.post(`${AUTH}/login`, { body: { email: user.email, password: user.password } }),
         401,
@@ -117,7 +108,7 @@ describe('Users (e2e)', () => {
         body: { isActive: true },
       });
       expect(on.body.isActive).toBe(true);
-      await expectRefused(tokens, 'token-revoked');
+      await expectSessionRefused(http, tokens, 'token-revoked');
       expect((await http.get(ME, { token: (await login(http, user)).access_token })).status).toBe(
         200,
       );
@@ -185,7 +176,7 @@ describe('Users (e2e)', () => {
       const { user, tokens } = await signUp(http);
       const reply = await http.delete(`${USERS}/${user.id}`, { token: admin.tokens.access_token });
       expect(reply.status).toBe(204);
-      await expectRefused(tokens, 'token-invalid');
+      await expectSessionRefused(http, tokens, 'token-invalid');
       expectProblem(
         await http.get(`${USERS}/${user.id}`, { token: admin.tokens.access_token }),
         404,

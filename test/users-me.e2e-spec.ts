@@ -9,8 +9,8 @@ import {
   registerUser,
   signUp,
   signUpAdmin,
-  type Tokens,
   useApp,
+  expectSessionRefused,
 } from './support/app.js';
 
 const AUTH = '/api/v1/auth';
@@ -21,15 +21,6 @@ describe('Users (e2e)', () => {
   // Most rules here depend on how many active admins exist: every test starts from none.
   const suite = useApp({}, { resetBeforeEach: true });
   const { http } = suite;
-
-  async function expectRefused(tokens: Tokens, type: string) {
-    expectProblem(await http.get(ME, { token: tokens.access_token }), 401, type);
-    expectProblem(
-      await http.post(`${AUTH}/refresh`, { body: { refresh_token: tokens.refresh_token } }),
-      401,
-      'refresh-token-invalid',
-    );
-  }
 
   describe('GET /users/me', () => {
     it('answers the caller, without any password', async () => {
@@ -156,7 +147,7 @@ describe('Users (e2e)', () => {
       expect(reply.status).toBe(204);
       expect(reply.body).toBe('');
 
-      for (const tokens of [a, b]) await expectRefused(tokens, 'token-invalid');
+      for (const tokens of [a, b]) await expectSessionRefused(http, tokens, 'token-invalid');
       expectProblem(
         await http.post(`${AUTH}/login`, { body: { email: user.email, password: user.password } }),
         401,

@@ -186,6 +186,20 @@ export function expectProblem(reply: Reply, status: number, type: string): void 
   if (status === 401) expect(reply.headers['www-authenticate']).toMatch(/^Bearer/);
 }
 
+/** Asserts that a session's tokens are both dead: the access token with `type`, the refresh token too. */
+export async function expectSessionRefused(
+  http: Http,
+  tokens: Tokens,
+  type: string,
+): Promise<void> {
+  expectProblem(await http.get('/api/v1/users/me', { token: tokens.access_token }), 401, type);
+  expectProblem(
+    await http.post('/api/v1/auth/refresh', { body: { refresh_token: tokens.refresh_token } }),
+    401,
+    'refresh-token-invalid',
+  );
+}
+
 export function expectFieldError(reply: Reply, field: string): void {
   expectProblem(reply, 400, 'validation-failed');
   expect(reply.body.errors).toEqual(
