@@ -67,11 +67,11 @@ export function startProcess(script, env, nodeArgs = []) {
  * The compiled app on `databaseUrl`, rate limits off, healthy when this resolves; `nodeArgs`
  * go to Node (e.g. `--cpu-prof`).
  */
-export async function startApp(databaseUrl, env = {}, nodeArgs = []) {
+export async function startApp(databaseUrl, env = {}, nodeArgs = [], script = 'dist/src/main.js') {
   const port = freePort();
   const base = `http://127.0.0.1:${port}`;
   const app = startProcess(
-    'dist/src/main.js',
+    script,
     {
       DATABASE_URL: databaseUrl,
       PORT: String(port),

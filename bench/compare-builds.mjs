@@ -1,0 +1,63 @@
+// Compares compiled builds of the service on the authenticated request path, alternating them
+// round by round against a bare Fastify route measured in every round, so that a drift of the
+// machine's load touches every build alike. Each build is a directory holding a compiled
+// `src/main.js`: `dist`, or a copy of another commit's `dist` under `bench/builds/` (ignored by
+// git), inside this checkout so that it resolves the same node_modules.
+//
+//   npm run build && node bench/compare-builds.mjs <postgres-server-url> <seconds> <rounds> dist [other-dist ...]
+import {
+  DEFAULT_SERVER_URL,
+  freePort,
+  freshDatabase,
+  load,
+  signedInUser,
+  startApp,
+  startProcess,
+  waitUntilHealthy,
+} from './lib/harness.mjs';
+
+const [serverUrl = DEFAULT_SERVER_URL, secondsArg = '5', roundsArg = '3', ...builds] =
+  process.argv.slice(2);
+const seconds = Number(secondsArg);
+const rounds = Number(roundsArg);
+if (builds.length === 0) builds.push('dist');
+const path = process.env.BENCH_PATH ?? '/api/v1/users/me';
+
+const barePort = freePort();
+const bare = startProcess('bench/lib/bare-json-server.mjs', { PORT: String(barePort) });
+const bareUrl = `http://127.0.0.1:${barePort}/bare`;
+const ratios = new Map(builds.map((build) => [build, []]));
+try {
+  await waitUntilHealthy(`http://127.0.0.1:${barePort}`);
+  await load({ url: bareUrl, duration: 2 });
+  for (let round = 1; round <= rounds; round++) {
+    for (const build of round % 2 ? builds : [...builds].reverse()) {
+      const database = await freshDatabase(serverUrl);
+      const server = await startApp(database.url, {}, [], `${build}/src/main.js`);
+      try {
+        const { token } = await signedInUser(server.base);
+        const url = `${server.base}${path}`;
+        const headers = { authorization: `Bearer ${token}` };
+        await load({ url, headers, duration: 2 });
+        const ceiling = (await load({ url: bareUrl, duration: seconds })).requests.average;
+        const result = await load({ url, headers, duration: seconds });
+        const ratio = result.requests.average / ceiling;
+        ratios.get(build).push(ratio);
+        console.log(
+          `round ${round} ${build}: bare ${Math.round(ceiling)} req/s, ${path} ${Math.round(result.requests.average)} req/s, ratio ${ratio.toFixed(3)}, non-2xx ${result.non2xx}`,
+        );
+      } finally {
+        await server.stop();
+        await database.drop();
+      }
+    }
+  }
+} finally {
+  await bare.stop();
+}
+const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+for (const [build, values] of ratios) {
+  console.log(
+    `${build}: mean ratio ${mean(values).toFixed(3)} (${values.map((v) => v.toFixed(3)).join(', ')})`,
+  );
+}
