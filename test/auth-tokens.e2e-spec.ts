@@ -8,6 +8,7 @@ import {
   signUp,
   useApp,
 } from './support/app.js';
+import { sleep } from './support/poll.js';
 import { algorithm, claimsOf, decodePart, signWithAppKey } from './support/tokens.js';
 
 const AUTH = '/api/v1/auth';
@@ -85,6 +86,17 @@ describe('Auth (e2e)', () => {
         exp: past,
       });
       expectProblem(await http.get(ME, { token: expired }), 401, 'token-expired');
+    });
+
+    it('refuses a token it accepted before, as expired, once its exp has passed', async () => {
+      const { tokens } = await signUp(http);
+      // Two seconds on: jsonwebtoken counts a token expired from the second of its exp.
+      const exp = Math.floor(Date.now() / 1000) + 2;
+      const shortLived = await signWithAppKey({ ...decodePart(tokens.access_token, 1), exp });
+      expect((await http.get(ME, { token: shortLived })).status).toBe(200);
+      expect((await http.get(ME, { token: shortLived })).status).toBe(200);
+      await sleep(exp * 1000 - Date.now() + 50);
+      expectProblem(await http.get(ME, { token: shortLived }), 401, 'token-expired');
     });
 
     it('answers token-invalid once the user is gone', async () => {
@@ -174,6 +186,8 @@ describe('Auth (e2e)', () => {
       const user = await registerUser(http);
       const a = await login(http, user);
       const b = await login(http, user);
+      // Accepted once before, so the refusal below is not just a first verification.
+      expect((await http.get(ME, { token: b.access_token })).status).toBe(200);
       expect(
         (await http.post(`${AUTH}/logout`, { token: a.access_token, query: { scope: 'global' } }))
           .status,
@@ -195,6 +209,7 @@ describe('Auth (e2e)', () => {
       const user = await registerUser(http);
       const a = await login(http, user);
       const b = await login(http, user);
+      expect((await http.get(ME, { token: b.access_token })).status).toBe(200);
       expect(
         (await http.post(`${AUTH}/logout`, { token: a.access_token, query: { scope: 'others' } }))
           .status,

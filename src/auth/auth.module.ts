@@ -19,6 +19,7 @@ import { JwtStrategy } from './jwt.strategy.js';
 import { RevocationFeed } from './revocation-feed.service.js';
 import { RevocationModule } from '../revocation/revocation.module.js';
 import { SessionsService } from './sessions.service.js';
+import { VerifiedTokens } from './verified-tokens.js';
 import { WellKnownController } from './well-known.controller.js';
 
 /** The keys, parsed once from the validated environment, for JwtModule and the strategy. */
@@ -65,6 +66,14 @@ const keysProvider = {
     BearerCheckService,
     BearerLookup,
     Transactions,
+    {
+      provide: VerifiedTokens,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<Environment, true>) =>
+        new VerifiedTokens(config.get('JWT_VERIFIED_CACHE_SIZE', { infer: true })),
+    },
   ],
+  // For JwtAuthGuard, a global guard provided by AppModule.
+  exports: [BearerCheckService, VerifiedTokens],
 })
 export class AuthModule {}

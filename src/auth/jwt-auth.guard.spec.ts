@@ -8,7 +8,9 @@ import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { AuthenticatedUser } from '../common/principal/principal.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { BearerCheckService } from './bearer-check.service.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 class Routes {
   @Public()
@@ -17,27 +19,108 @@ class Routes {
   guarded() {}
 }
 
-function contextFor(handler: keyof Routes): ExecutionContext {
+type Request = { headers: Record<string, string>; user?: AuthenticatedUser };
+
+function contextFor(handler: keyof Routes, request: Request = { headers: {} }): ExecutionContext {
   return {
     getHandler: () => Routes.prototype[handler],
     getClass: () => Routes,
+    switchToHttp: () => ({ getRequest: () => request }),
   } as unknown as ExecutionContext;
 }
 
-const caller = { user: { id: 'u1' }, token: { sid: 's1' } } as unknown as AuthenticatedUser;
+const claims = {
+  sid: 's1',
+  exp: Math.floor(Date.now() / 1000) + 900,
+} as AuthenticatedUser['token'];
+const caller = { user: { id: 'u1' }, token: claims } as unknown as AuthenticatedUser;
+const bearer = (token: string): Request => ({ headers: { authorization: `Bearer ${token}` } });
+/** What `super.canActivate` is: @nestjs/passport's AuthGuard, running passport-jwt. */
+const passportGuard = Object.getPrototypeOf(JwtAuthGuard.prototype) as {
+  canActivate(context: ExecutionContext): Promise<boolean>;
+};
 
 describe(JwtAuthGuard.name, () => {
   let sut: JwtAuthGuard;
   let metrics: jest.Mocked<MetricsService>;
+  let bearerCheck: jest.Mocked<BearerCheckService>;
+  let verified: VerifiedTokens;
 
   beforeEach(() => {
+    jest.restoreAllMocks();
     metrics = automock(MetricsService);
     metrics.countBearerCheck.mockReturnValue(undefined);
-    sut = new JwtAuthGuard(new Reflector(), metrics);
+    bearerCheck = automock(BearerCheckService);
+    verified = new VerifiedTokens(10);
+    sut = new JwtAuthGuard(new Reflector(), metrics, bearerCheck, verified);
   });
 
   it('lets a @Public() route through without looking for a token', () => {
     expect(sut.canActivate(contextFor('open'))).toBe(true);
+  });
+
+  describe('a token seen for the first time', () => {
+    it('goes through passport-jwt, and what it verified is remembered', async () => {
+      const request = bearer('first.token.here');
+      const passport = jest.spyOn(passportGuard, 'canActivate').mockImplementation(() => {
+        request.user = caller;
+        return Promise.resolve(true);
+      });
+
+      await expect(sut.canActivate(contextFor('guarded', request))).resolves.toBe(true);
+
+      expect(passport).toHaveBeenCalledTimes(1);
+      expect(verified.claimsOf('first.token.here')).toBe(claims);
+    });
+
+    it('is not remembered when passport-jwt refuses it', async () => {
+      const refusal = new AppException(Problem.TokenInvalid, 'The access token is invalid.');
+      jest.spyOn(passportGuard, 'canActivate').mockRejectedValue(refusal);
+
+      await expect(sut.canActivate(contextFor('guarded', bearer('bad.token.here')))).rejects.toBe(
+        refusal,
+      );
+      expect(verified.size).toBe(0);
+    });
+  });
+
+  describe('a token verified before', () => {
+    beforeEach(() => verified.remember('known.token.here', claims));
+
+    it('skips passport-jwt but is still put to the bearer check', async () => {
+      const passport = jest.spyOn(passportGuard, 'canActivate');
+      const request = bearer('known.token.here');
+      bearerCheck.authenticate.mockResolvedValueOnce(caller);
+
+      await expect(sut.canActivate(contextFor('guarded', request))).resolves.toBe(true);
+
+      expect(passport).not.toHaveBeenCalled();
+      expect(bearerCheck.authenticate).toHaveBeenCalledWith(claims);
+      expect(request.user).toBe(caller);
+      expect(metrics.countBearerCheck).toHaveBeenCalledWith('ok');
+    });
+
+    it('is refused as the bearer check says (revoked since), and counted', async () => {
+      const revoked = new AppException(Problem.TokenRevoked, 'The access token has been revoked.');
+      bearerCheck.authenticate.mockRejectedValueOnce(revoked);
+      const request = bearer('known.token.here');
+
+      await expect(sut.canActivate(contextFor('guarded', request))).rejects.toBe(revoked);
+
+      expect(request.user).toBeUndefined();
+      expect(metrics.countBearerCheck).toHaveBeenCalledWith('revoked');
+    });
+
+    it('is verified again when a single byte differs', async () => {
+      const passport = jest
+        .spyOn(passportGuard, 'canActivate')
+        .mockRejectedValue(new AppException(Problem.TokenInvalid, 'The access token is invalid.'));
+
+      await expect(
+        sut.canActivate(contextFor('guarded', bearer('known.token.herf'))),
+      ).rejects.toBeInstanceOf(AppException);
+      expect(passport).toHaveBeenCalledTimes(1);
+    });
   });
 
   describe('handleRequest', () => {

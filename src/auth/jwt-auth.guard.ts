@@ -1,6 +1,7 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
 import { AppException } from '../common/errors/app.exception.js';
 import { IS_PUBLIC } from '../common/decorators/public.decorator.js';
 import { Problem } from '../common/errors/problem.js';
@@ -8,27 +9,46 @@ import { tokenProblem } from './access-token.service.js';
 import type { AuthenticatedUser } from '../common/principal/principal.js';
 import { bearerCheckOutcome } from '../metrics/bearer-check-outcome.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { BearerCheckService } from './bearer-check.service.js';
+import { accessTokenFromRequest } from './bearer-token.js';
 import { JWT_STRATEGY } from './jwt.strategy.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 /** What passport-jwt says when a request carries no token. */
 const NO_TOKEN = 'No auth token';
 
-/** The global guard: every route needs a live access token unless it says `@Public()`. */
+type Request = FastifyRequest & { user?: AuthenticatedUser };
+
+/**
+ * The global guard: every route needs a live access token unless it says `@Public()`.
+ *
+ * A token seen for the first time goes through passport-jwt (JwtStrategy), and what it
+ * verified is remembered (VerifiedTokens) until the token's `exp`; the same token again skips
+ * only the verification, never the bearer check of the revocation state.
+ */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
   constructor(
     private readonly reflector: Reflector,
     private readonly metrics: MetricsService,
+    private readonly bearerCheck: BearerCheckService,
+    @Inject(VerifiedTokens) private readonly verified: VerifiedTokens,
   ) {
     super();
   }
 
-  override canActivate(context: ExecutionContext) {
+  override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
       context.getHandler(),
       context.getClass(),
     ]);
-    return isPublic ? true : super.canActivate(context);
+    if (isPublic) return true;
+    const request = context.switchToHttp().getRequest<Request>();
+    const token = accessTokenFromRequest(request);
+    const claims = token ? this.verified.claimsOf(token) : undefined;
+    return claims
+      ? this.checkRemembered(request, claims)
+      : this.verifyAndRemember(context, request, token);
   }
 
   /**
@@ -44,6 +64,32 @@ export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
     this.metrics.countBearerCheck(bearerCheckOutcome(refusal, user));
     if (refusal) throw refusal;
     return user as T;
+  }
+
+  private async verifyAndRemember(
+    context: ExecutionContext,
+    request: Request,
+    token: string | null,
+  ): Promise<boolean> {
+    // AuthGuard's canActivate is async: it sets request.user or throws handleRequest's refusal.
+    const allowed = await (super.canActivate(context) as Promise<boolean>);
+    if (token && request.user) this.verified.remember(token, request.user.token);
+    return allowed;
+  }
+
+  private async checkRemembered(
+    request: Request,
+    claims: AuthenticatedUser['token'],
+  ): Promise<boolean> {
+    let caller: AuthenticatedUser | false = false;
+    let error: Error | null = null;
+    try {
+      caller = await this.bearerCheck.authenticate(claims);
+    } catch (refusal) {
+      error = refusal as Error;
+    }
+    request.user = this.handleRequest(error, caller);
+    return true;
   }
 
   private refusal(info: unknown): AppException {

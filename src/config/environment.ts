@@ -110,6 +110,13 @@ export class Environment {
   @Max(31536000)
   JWT_REFRESH_TTL = 604800;
 
+  /** Verified access tokens remembered until their `exp` (skipping a second verification); 0: off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  JWT_VERIFIED_CACHE_SIZE = 10_000;
+
   /** Seconds a retired refresh token still answers with the current one (racing clients); 0: off. */
   @Transform(toInt)
   @IsInt()

@@ -1,0 +1,54 @@
+import type { AccessTokenClaims } from '../common/principal/principal.js';
+
+/** Longer tokens are verified every time: ours are about 400 characters. */
+export const MAX_REMEMBERED_TOKEN_LENGTH = 2048;
+
+/**
+ * Access tokens that passport-jwt has verified in this process, each with its checked claims,
+ * until its `exp`: a client sends the same token with every request of its lifetime, and
+ * verifying it again (decoding it twice, an HMAC or a signature check) was the largest single
+ * cost of the bearer path.
+ *
+ * Only the signature and the claims are remembered; whether the token is still live (its
+ * session, its `jti`, its user) is asked on every request all the same. The key is the whole
+ * token string, so a token that differs in any byte from one verified before is verified.
+ * Bounded: past `capacity`, the oldest entry leaves; an expired one leaves when it is next
+ * asked for. A capacity of 0 remembers nothing.
+ */
+export class VerifiedTokens {
+  private readonly entries = new Map<string, AccessTokenClaims>();
+
+  constructor(
+    private readonly capacity: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The claims of a token verified before, unless it has expired since. */
+  claimsOf(token: string): AccessTokenClaims | undefined {
+    const claims = this.entries.get(token);
+    if (claims === undefined) return undefined;
+    // jsonwebtoken's own rule: expired once the current whole second reaches `exp`.
+    if (Math.floor(this.now() / 1000) >= claims.exp) {
+      this.entries.delete(token);
+      return undefined;
+    }
+    return claims;
+  }
+
+  /** Remembers what passport-jwt verified; the claims are frozen, as every request shares them. */
+  remember(token: string, claims: AccessTokenClaims): void {
+    // A `nbf` would make the answer depend on the time before `exp` too; ours carry none.
+    if (this.capacity === 0 || token.length > MAX_REMEMBERED_TOKEN_LENGTH || 'nbf' in claims) {
+      return;
+    }
+    if (!this.entries.has(token) && this.entries.size >= this.capacity) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+    }
+    this.entries.set(token, Object.freeze(claims));
+  }
+}
