@@ -7,7 +7,6 @@ import { SecurityEventsModule } from '../security-events/security-events.module.
 import { MemoryRateLimitStore } from './memory-rate-limit.store.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 import { RateLimitStore } from './rate-limit.store.js';
-import { RedisRateLimitStore } from './redis-rate-limit.store.js';
 
 @Module({
   imports: [SecurityEventsModule],
@@ -15,11 +14,12 @@ import { RedisRateLimitStore } from './redis-rate-limit.store.js';
     {
       provide: RateLimitStore,
       inject: [ConfigService],
-      useFactory: (config: ConfigService<Environment, true>) => {
+      useFactory: async (config: ConfigService<Environment, true>): Promise<RateLimitStore> => {
         const url = config.get('REDIS_URL', { infer: true });
-        return url
-          ? new RedisRateLimitStore(url, config.get('REDIS_KEY_PREFIX', { infer: true }))
-          : new MemoryRateLimitStore();
+        if (!url) return new MemoryRateLimitStore();
+        // ioredis (about 6 MB resident) is loaded only by the instances that use it.
+        const { RedisRateLimitStore } = await import('./redis-rate-limit.store.js');
+        return new RedisRateLimitStore(url, config.get('REDIS_KEY_PREFIX', { infer: true }));
       },
     },
     { provide: APP_GUARD, useClass: RateLimitGuard },
