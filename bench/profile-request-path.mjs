@@ -1,13 +1,21 @@
 // CPU profile of the server under the authenticated request path's load: starts the compiled
 // server with `node --cpu-prof`, loads `GET /api/v1/users/me` with a bearer token (20
-// connections, like request-path.mjs), stops the server so that it writes its profile, and
-// prints where the busy time of the last seconds went, by package and by function.
+// connections, like request-path.mjs), or `GET /api/v1/templates/:id` with PROFILE_ROUTE=template
+// (like templates.mjs), stops the server so that it writes its profile, and prints where the
+// busy time of the last seconds went, by package and by function.
 //
 //   npm run build && node bench/profile-request-path.mjs [postgres-server-url] [seconds] [profile-dir]
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_SERVER_URL, freshDatabase, load, signedInUser, startApp } from './lib/harness.mjs';
+import {
+  DEFAULT_SERVER_URL,
+  freshDatabase,
+  load,
+  post,
+  signedInUser,
+  startApp,
+} from './lib/harness.mjs';
 
 const serverUrl = process.argv[2] ?? DEFAULT_SERVER_URL;
 const seconds = Number(process.argv[3] ?? 10);
@@ -22,8 +30,14 @@ try {
   ]);
   const { base } = server;
   const { token: access_token } = await signedInUser(base);
+  let path = '/api/v1/users/me';
+  if (process.env.PROFILE_ROUTE === 'template') {
+    const body = { name: 'Welcome email', content: 'Hello {{name}}, welcome aboard! '.repeat(8) };
+    const created = await post(base, '/api/v1/templates', body, access_token);
+    path = `/api/v1/templates/${created.body.id}`;
+  }
   const result = await load({
-    url: `${base}/api/v1/users/me`,
+    url: `${base}${path}`,
     headers: { authorization: `Bearer ${access_token}` },
     duration: seconds + 2,
   });

@@ -9,8 +9,10 @@ import {
   Patch,
   Post,
   Query,
-  UseInterceptors,
+  Req,
+  Res,
 } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ifMatchVersions } from '../common/http/version-etag.js';
 import { RouteSchema } from '@nestjs/platform-fastify';
 import {
@@ -36,7 +38,7 @@ import { CreateTemplateDto } from './dto/create-template.dto.js';
 import { ListTemplatesQueryDto } from './dto/list-templates-query.dto.js';
 import { TEMPLATE_RESPONSE_SCHEMA, TemplateDto } from './dto/template.dto.js';
 import { UpdateTemplateDto } from './dto/update-template.dto.js';
-import { TemplateHeadersInterceptor } from './template-headers.interceptor.js';
+import { withCreatedTemplateHeaders, withTemplateHeaders } from './template-headers.js';
 import { TemplatesService } from './templates.service.js';
 
 const ETAG_HEADER = {
@@ -64,7 +66,6 @@ export class TemplatesController {
   constructor(private readonly templates: TemplatesService) {}
 
   @Post()
-  @UseInterceptors(TemplateHeadersInterceptor)
   @ApiOperation({ summary: 'Create a template' })
   @ApiCreatedResponse({
     description: 'The new template, at version 1',
@@ -78,11 +79,14 @@ export class TemplatesController {
     },
   })
   @ApiProblems(...BODY_PROBLEMS, ...AUTH_PROBLEMS, Problem.Conflict)
-  create(
+  async create(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() dto: CreateTemplateDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TemplateDto> {
-    return this.templates.create(caller.user.id, dto);
+    const template = await this.templates.create(caller.user.id, dto);
+    return withCreatedTemplateHeaders(request, reply, template);
   }
 
   @Get()
@@ -98,19 +102,18 @@ export class TemplatesController {
 
   @Get(':id')
   @RouteSchema({ response: { 200: TEMPLATE_RESPONSE_SCHEMA } })
-  @UseInterceptors(TemplateHeadersInterceptor)
   @ApiOperation({ summary: "One of the caller's templates" })
   @ApiOkResponse({ description: 'The template', type: TemplateDto, headers: { ETag: ETAG_HEADER } })
   @ApiProblems(Problem.ValidationFailed, ...AUTH_PROBLEMS, Problem.NotFound)
-  get(
+  async get(
     @CurrentUser() caller: AuthenticatedUser,
     @Param('id', uuidParam()) id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TemplateDto> {
-    return this.templates.get(caller.user.id, id);
+    return withTemplateHeaders(reply, await this.templates.get(caller.user.id, id));
   }
 
   @Patch(':id')
-  @UseInterceptors(TemplateHeadersInterceptor)
   @ApiOperation({ summary: 'Change the name and/or content; the version goes up by one' })
   @ApiHeader(IF_MATCH_HEADER)
   @ApiOkResponse({
@@ -125,13 +128,15 @@ export class TemplatesController {
     Problem.Conflict,
     Problem.PreconditionFailed,
   )
-  update(
+  async update(
     @CurrentUser() caller: AuthenticatedUser,
     @Param('id', uuidParam()) id: string,
     @Body() dto: UpdateTemplateDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
     @Headers('if-match') ifMatch?: string,
   ): Promise<TemplateDto> {
-    return this.templates.update(caller.user.id, id, dto, ifMatchVersions(ifMatch));
+    const template = await this.templates.update(caller.user.id, id, dto, ifMatchVersions(ifMatch));
+    return withTemplateHeaders(reply, template);
   }
 
   @Delete(':id')
