@@ -2,7 +2,11 @@
 // A first start creates the database (not timed); then each timed start spawns
 // `node dist/src/main.js` and polls /api/v1/health until it answers 200.
 //
-//   npm run bench:startup -- [starts] [idle-seconds]
+// With a third argument, also the resident memory that many seconds after start, once V8 has
+// had the idle time to give back the young generation that start-up grew (its memory reducer
+// runs some 20 to 30 s after the last busy moment).
+//
+//   npm run bench:startup -- [starts] [idle-seconds] [settled-seconds]
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +14,8 @@ import { freePort, startProcess, waitUntilHealthy } from './lib/harness.mjs';
 
 const starts = Number(process.argv[2] ?? 3);
 const idleSeconds = Number(process.argv[3] ?? 5);
+const settledSeconds = process.argv[4] === undefined ? undefined : Number(process.argv[4]);
+const sleep = (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 const dataDir = mkdtempSync(join(tmpdir(), 'auth-bench-startup-'));
 // Run as root, the embedded PostgreSQL runs as `postgres`, which must reach the folder.
 chmodSync(dataDir, 0o755);
@@ -39,12 +45,17 @@ try {
   const rows = [];
   for (let i = 1; i <= starts; i++) {
     const { app, ms } = await start();
-    await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
-    rows.push({
+    await sleep(idleSeconds);
+    const row = {
       start: i,
       'start to healthy, s': (ms / 1000).toFixed(2),
       [`RSS after ${idleSeconds} s idle, MB`]: rssMb(app.child.pid).toFixed(0),
-    });
+    };
+    if (settledSeconds !== undefined) {
+      await sleep(settledSeconds - idleSeconds);
+      row[`RSS after ${settledSeconds} s idle, MB`] = rssMb(app.child.pid).toFixed(0);
+    }
+    rows.push(row);
     await app.stop();
   }
   console.table(rows);
