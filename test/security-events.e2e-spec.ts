@@ -137,6 +137,53 @@ describe('Security events (e2e)', () => {
     expect(own.find((event) => event.type === 'user.role.changed')?.actorId).toBe(admin.user.id);
   });
 
+  it('records where each change came from, also for work done after the answer', async () => {
+    const admin = await signUpAdmin(suite.app(), http);
+    const target = await signUp(http);
+    const changed = await http.patch(`/api/v1/users/${target.user.id}`, {
+      token: admin.tokens.access_token,
+      body: { role: 'admin' },
+      headers: { 'user-agent': 'admin-console/2.0', 'x-request-id': 'req-role-change-1' },
+    });
+    expect(changed.status).toBe(200);
+    // The reset-requested event is written by the mail work that runs after the 202.
+    const forgot = await http.post('/api/v1/auth/password/forgot', {
+      body: { email: target.user.email },
+      headers: { 'user-agent': 'mail-app/3.1', 'x-request-id': 'req-forgot-1' },
+    });
+    expect(forgot.status).toBe(202);
+
+    const trail = async (type: string) => {
+      for (let attempt = 0; ; attempt += 1) {
+        const reply = await http.get(AUDIT, {
+          token: admin.tokens.access_token,
+          query: { userId: target.user.id, type },
+        });
+        const events = reply.body.data as Event[];
+        if (events.length || attempt === 50) return events;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    expect(await trail('user.role.changed')).toEqual([
+      expect.objectContaining({
+        actorId: admin.user.id,
+        sessionId: (claimsOf(admin.tokens.access_token) as { sid: string }).sid,
+        userAgent: 'admin-console/2.0',
+        requestId: 'req-role-change-1',
+        ip: expect.any(String),
+      }),
+    ]);
+    expect(await trail('auth.password.reset_requested')).toEqual([
+      expect.objectContaining({
+        actorId: null,
+        sessionId: null,
+        userAgent: 'mail-app/3.1',
+        requestId: 'req-forgot-1',
+        ip: expect.any(String),
+      }),
+    ]);
+  });
+
   it('records a password change, a revoked session, refresh-token reuse and a deletion', async () => {
     const { user, tokens } = await signUp(http);
     const other = await login(http, user);
@@ -295,6 +342,7 @@ describe('Security events of rate limiting (e2e)', () => {
     const { user } = await signUp(http);
     const limited = await http.post('/api/v1/auth/login', {
       body: { email: user.email, password: 'guess number two' },
+      headers: { 'x-request-id': 'req-limited-1' },
     });
     expectProblem(limited, 429, 'too-many-requests');
 
@@ -312,6 +360,7 @@ describe('Security events of rate limiting (e2e)', () => {
       expect.objectContaining({
         userId: null,
         actorId: null,
+        requestId: 'req-limited-1',
         details: { bucket: 'login', route: '/api/v1/auth/login', identifier: user.email },
       }),
     ]);

@@ -2,7 +2,13 @@ import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Problem } from '../src/common/errors/problem.js';
-import { Role } from '../src/common/principal/principal.js';
+import { NO_CLIENT } from '../src/common/principal/client-info.js';
+import {
+  type AccessTokenClaims,
+  type AuthenticatedUser,
+  type Principal,
+  Role,
+} from '../src/common/principal/principal.js';
 import { UsersService } from '../src/users/users.service.js';
 import {
   createAdmin,
@@ -21,6 +27,12 @@ import { claimsOf } from './support/tokens.js';
 const AUTH = '/api/v1/auth';
 const USERS = '/api/v1/users';
 const ME = `${USERS}/me`;
+
+/** An admin acting through the service itself, past the HTTP guards. */
+const asAdmin = (admin: { id: string }): AuthenticatedUser => ({
+  user: { id: admin.id, role: Role.Admin } as Principal,
+  token: { sub: admin.id, sid: randomUUID() } as AccessTokenClaims,
+});
 
 describe('Users (e2e)', () => {
   // Most rules here depend on how many active admins exist: every test starts from none.
@@ -331,8 +343,8 @@ describe('Users (e2e)', () => {
           const a = await createAdmin(suite.app());
           const b = await createAdmin(suite.app());
           const results = await Promise.allSettled([
-            users.update(a.id, { role: Role.User }),
-            users.update(b.id, { role: Role.User }),
+            users.update(a.id, { role: Role.User }, asAdmin(b), NO_CLIENT),
+            users.update(b.id, { role: Role.User }, asAdmin(a), NO_CLIENT),
           ]);
           const refused = results.filter((r) => r.status === 'rejected');
           expect(refused).toHaveLength(1);

@@ -9,7 +9,8 @@ import {
 import type { AuthenticatedUser } from '../common/principal/principal.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Public } from '../common/decorators/public.decorator.js';
-import { RequestId } from '../common/decorators/request-id.decorator.js';
+import { Client } from '../common/decorators/client-info.decorator.js';
+import type { ClientInfo } from '../common/principal/client-info.js';
 import { Problem } from '../common/errors/problem.js';
 import {
   ApiProblems,
@@ -38,8 +39,8 @@ export class AccountController {
   })
   @ApiAcceptedResponse({ description: 'Accepted; a mail goes out if an active account has it' })
   @ApiProblems(...BODY_PROBLEMS, Problem.TooManyRequests)
-  forgotPassword(@Body() dto: ForgotPasswordDto, @RequestId() requestId: string): Promise<void> {
-    return this.account.requestPasswordReset(dto.email, requestId);
+  forgotPassword(@Body() dto: ForgotPasswordDto, @Client() client: ClientInfo): Promise<void> {
+    return this.account.requestPasswordReset(dto.email, client);
   }
 
   @Public()
@@ -51,8 +52,8 @@ export class AccountController {
   })
   @ApiNoContentResponse({ description: 'Password changed; every session of the user revoked' })
   @ApiProblems(...BODY_PROBLEMS, Problem.ActionTokenInvalid, Problem.TooManyRequests)
-  resetPassword(@Body() dto: ResetPasswordDto): Promise<void> {
-    return this.account.resetPassword(dto.token, dto.newPassword);
+  resetPassword(@Body() dto: ResetPasswordDto, @Client() client: ClientInfo): Promise<void> {
+    return this.account.resetPassword(dto.token, dto.newPassword, client);
   }
 
   @Public()
@@ -62,8 +63,8 @@ export class AccountController {
   @ApiOperation({ summary: 'Confirm the email address with the token from a verification mail' })
   @ApiNoContentResponse({ description: 'The address is verified (emailVerified: true)' })
   @ApiProblems(...BODY_PROBLEMS, Problem.ActionTokenInvalid, Problem.TooManyRequests)
-  verifyEmail(@Body() dto: VerifyEmailDto): Promise<void> {
-    return this.account.verifyEmail(dto.token);
+  verifyEmail(@Body() dto: VerifyEmailDto, @Client() client: ClientInfo): Promise<void> {
+    return this.account.verifyEmail(dto.token, client);
   }
 
   @Post('email/verify/resend')
@@ -77,8 +78,8 @@ export class AccountController {
   @ApiProblems(...AUTH_PROBLEMS, Problem.TooManyRequests)
   resendVerification(
     @CurrentUser() caller: AuthenticatedUser,
-    @RequestId() requestId: string,
+    @Client() client: ClientInfo,
   ): Promise<void> {
-    return this.account.resendVerification(caller.user, requestId);
+    return this.account.resendVerification(caller.user, client);
   }
 }

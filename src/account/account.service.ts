@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../common/principal/principal.js';
+import type { ClientInfo } from '../common/principal/client-info.js';
 import { ConfigService } from '@nestjs/config';
 import { Transactions } from '../common/database/transactions.js';
 import { RevocationService } from '../revocation/revocation.service.js';
@@ -53,12 +54,12 @@ export class AccountService {
    * Answers the same way, in the same time, whether or not the address has an account: the
    * look-up, the token and the mail all happen after the answer.
    */
-  async requestPasswordReset(email: string, requestId: string): Promise<void> {
+  async requestPasswordReset(email: string, client: ClientInfo): Promise<void> {
     await this.addressLimiter.hit(email);
-    this.outbox.post('password-reset', requestId, async () => {
+    this.outbox.post('password-reset', client.requestId, async () => {
       const user = await this.users.findByEmail(email.toLowerCase());
       if (!user?.isActive) return null;
-      return this.passwordResetMail(user);
+      return this.passwordResetMail(user, client);
     });
   }
 
@@ -66,7 +67,7 @@ export class AccountService {
    * Sets a new password from a mailed token and ends every session of the user, in one
    * transaction with spending the token. Following the link also proves the address.
    */
-  async resetPassword(presented: string, newPassword: string): Promise<void> {
+  async resetPassword(presented: string, newPassword: string, client: ClientInfo) {
     const { token, user } = await this.usableToken(presented, ActionTokenPurpose.PasswordReset);
     if (!user.isActive) throw invalidToken();
     assertPasswordAllowed(newPassword, user, 'newPassword');
@@ -82,12 +83,13 @@ export class AccountService {
           actorId: user.id,
           sessionId: null,
         },
+        client,
         tx,
       );
     });
   }
 
-  async verifyEmail(presented: string): Promise<void> {
+  async verifyEmail(presented: string, client: ClientInfo): Promise<void> {
     const { token, user } = await this.usableToken(presented, ActionTokenPurpose.EmailVerify);
     await this.transactions.run(async (tx) => {
       if (!(await this.tokens.spend(tx, token))) throw invalidToken();
@@ -99,21 +101,22 @@ export class AccountService {
           actorId: user.id,
           sessionId: null,
         },
+        client,
         tx,
       );
     });
   }
 
   /** The verification mail of a new account, sent after the answer. */
-  sendVerification(user: Principal, requestId: string): void {
-    this.outbox.post('email-verification', requestId, () => this.verificationMail(user));
+  sendVerification(user: Principal, client: ClientInfo): void {
+    this.outbox.post('email-verification', client.requestId, () => this.verificationMail(user));
   }
 
   /** Another verification mail for the caller; none when the address is verified already. */
-  async resendVerification(user: Principal, requestId: string): Promise<void> {
+  async resendVerification(user: Principal, client: ClientInfo): Promise<void> {
     await this.addressLimiter.hit(user.email);
     if (user.emailVerified) return;
-    this.sendVerification(user, requestId);
+    this.sendVerification(user, client);
   }
 
   private async usableToken(presented: string, purpose: ActionTokenPurpose) {
@@ -123,12 +126,15 @@ export class AccountService {
     return { token, user };
   }
 
-  private async passwordResetMail(user: Principal): Promise<OutgoingMail> {
+  private async passwordResetMail(user: Principal, client: ClientInfo): Promise<OutgoingMail> {
+    const requested = {
+      type: SecurityEventType.PasswordResetRequested,
+      userId: user.id,
+      actorId: null,
+      sessionId: null,
+    };
     const token = await this.tokens.issue(user.id, ActionTokenPurpose.PasswordReset, (tx) =>
-      this.events.record(
-        { type: SecurityEventType.PasswordResetRequested, userId: user.id, actorId: null },
-        tx,
-      ),
+      this.events.record(requested, client, tx),
     );
     return {
       to: user.email,

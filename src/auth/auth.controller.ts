@@ -10,7 +10,6 @@ import {
 import { Client } from '../common/decorators/client-info.decorator.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Public } from '../common/decorators/public.decorator.js';
-import { RequestId } from '../common/decorators/request-id.decorator.js';
 import { Problem } from '../common/errors/problem.js';
 import { uuidParam } from '../common/http/uuid.pipe.js';
 import {
@@ -48,8 +47,8 @@ export class AuthController {
     Problem.TooManyRequests,
     Problem.ServiceUnavailable,
   )
-  register(@Body() dto: RegisterDto, @RequestId() requestId: string): Promise<UserDto> {
-    return this.auth.register(dto, requestId);
+  register(@Body() dto: RegisterDto, @Client() client: ClientInfo): Promise<UserDto> {
+    return this.auth.register(dto, client);
   }
 
   @Public()
@@ -93,8 +92,12 @@ export class AuthController {
   @ApiOperation({ summary: 'Log out this session, every session, or every other session' })
   @ApiNoContentResponse({ description: 'Logged out' })
   @ApiProblems(Problem.ValidationFailed, ...AUTH_PROBLEMS)
-  logout(@CurrentUser() caller: AuthenticatedUser, @Query() query: LogoutQueryDto): Promise<void> {
-    return this.auth.logout(caller, query.scope);
+  logout(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Query() query: LogoutQueryDto,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    return this.auth.logout(caller, query.scope, client);
   }
 
   @Post('password')
@@ -106,8 +109,9 @@ export class AuthController {
   changePassword(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() dto: ChangePasswordDto,
+    @Client() client: ClientInfo,
   ): Promise<void> {
-    return this.auth.changePassword(caller, dto);
+    return this.auth.changePassword(caller, dto, client);
   }
 
   @Get('sessions')
@@ -128,8 +132,9 @@ export class AuthController {
   revokeSession(
     @CurrentUser() caller: AuthenticatedUser,
     @Param('id', uuidParam()) id: string,
+    @Client() client: ClientInfo,
   ): Promise<void> {
-    return this.auth.revokeSession(caller, id);
+    return this.auth.revokeSession(caller, id, client);
   }
 
   @Public()

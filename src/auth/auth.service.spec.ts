@@ -49,7 +49,7 @@ function claimsOf(user: User, sid = 'session-1'): AccessTokenClaims {
   };
 }
 
-const client = { userAgent: 'jest', ip: '127.0.0.1' };
+const client = { userAgent: 'jest', ip: '127.0.0.1', requestId: 'request-1' };
 
 describe(AuthService.name, () => {
   let users: jest.Mocked<UsersService>;
@@ -154,8 +154,10 @@ describe(AuthService.name, () => {
       expect(events.recordDetached).toHaveBeenCalledWith(
         expect.objectContaining({
           type: SecurityEventType.LoginFailed,
+          actorId: null,
           details: { identifier: 'ada@example.com', reason: why },
         }),
+        client,
       );
     });
 
@@ -220,8 +222,8 @@ describe(AuthService.name, () => {
       ['others', 'revokeOthers'],
     ] as const)('with scope %s ends what %s ends', async (scope, method) => {
       revocation[method].mockResolvedValueOnce(undefined);
-      await sut.logout(caller, scope);
-      expect(revocation[method]).toHaveBeenCalledWith(caller.token);
+      await sut.logout(caller, scope, client);
+      expect(revocation[method]).toHaveBeenCalledWith(caller.token, client);
     });
   });
 
@@ -233,21 +235,25 @@ describe(AuthService.name, () => {
       revocation.revokeSession.mockResolvedValueOnce(true);
       events.record.mockResolvedValueOnce(undefined);
 
-      await sut.revokeSession(caller, 's2');
+      await sut.revokeSession(caller, 's2', client);
 
       expect(revocation.revokeSession).toHaveBeenCalledWith(user.id, 's2', tx);
       expect(events.record).toHaveBeenCalledWith(
-        expect.objectContaining({
+        {
           type: SecurityEventType.SessionRevoked,
+          userId: user.id,
+          actorId: user.id,
+          sessionId: caller.token.sid,
           details: { revokedSessionId: 's2' },
-        }),
+        },
+        client,
         tx,
       );
     });
 
     it("answers 404 for a session that is not the caller's, recording nothing", async () => {
       revocation.revokeSession.mockResolvedValueOnce(false);
-      await expect(sut.revokeSession(caller, 's9')).rejects.toMatchObject({
+      await expect(sut.revokeSession(caller, 's9', client)).rejects.toMatchObject({
         problem: Problem.NotFound,
       });
       expect(events.record).not.toHaveBeenCalled();
@@ -295,7 +301,8 @@ describe(AuthService.name, () => {
     account.sendVerification.mockReturnValueOnce(undefined);
 
     const dto = { email: user.email, username: user.username, password: 'a long passphrase' };
-    await expect(sut.register(dto, 'request-1')).resolves.toMatchObject({ id: user.id });
-    expect(account.sendVerification).toHaveBeenCalledWith(user, 'request-1');
+    await expect(sut.register(dto, client)).resolves.toMatchObject({ id: user.id });
+    expect(users.create).toHaveBeenCalledWith(dto, client);
+    expect(account.sendVerification).toHaveBeenCalledWith(user, client);
   });
 });

@@ -5,7 +5,7 @@ import { Transactions } from '../common/database/transactions.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
-import { SecurityEventsService } from '../security-events/security-events.service.js';
+import { madeBy, SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
 import { PasswordService } from '../users/password.service.js';
 import { UserDto } from '../users/user.dto.js';
@@ -40,9 +40,10 @@ const loginFailed = (dto: LoginDto, user: User | null, matches: boolean) => ({
   },
 });
 
-const sessionRevoked = (userId: string, sessionId: string) => ({
+const sessionRevoked = (caller: AuthenticatedUser, sessionId: string) => ({
   type: SecurityEventType.SessionRevoked,
-  userId,
+  userId: caller.user.id,
+  ...madeBy(caller),
   details: { revokedSessionId: sessionId },
 });
 
@@ -66,9 +67,9 @@ export class AuthService {
   }
 
   /** Creates the account; its verification mail goes out after the answer. */
-  async register(dto: RegisterDto, requestId: string): Promise<UserDto> {
-    const user = await this.users.create(dto);
-    this.account.sendVerification(user, requestId);
+  async register(dto: RegisterDto, client: ClientInfo): Promise<UserDto> {
+    const user = await this.users.create(dto, client);
+    this.account.sendVerification(user, client);
     return UserDto.from(user);
   }
 
@@ -79,7 +80,7 @@ export class AuthService {
     const user = await this.users.findWithPasswordHash(dto);
     const matches = await this.passwords.verify(dto.password, user?.passwordHash);
     if (!user || !matches || !user.isActive) {
-      this.events.recordDetached(loginFailed(dto, user, matches));
+      this.events.recordDetached(loginFailed(dto, user, matches), client);
       throw invalidCredentials();
     }
     // Only after the right password: this answer must not tell a guesser anything.
@@ -105,20 +106,29 @@ export class AuthService {
     return this.tokenResponse(user, sessionId, refreshToken);
   }
 
-  async logout({ token }: AuthenticatedUser, scope: LogoutScope): Promise<void> {
+  async logout(
+    { token }: AuthenticatedUser,
+    scope: LogoutScope,
+    client: ClientInfo,
+  ): Promise<void> {
     switch (scope) {
       case 'local':
-        return this.revocation.revokeCurrent(token);
+        return this.revocation.revokeCurrent(token, client);
       case 'global':
-        return this.revocation.revokeEverything(token);
+        return this.revocation.revokeEverything(token, client);
       case 'others':
-        return this.revocation.revokeOthers(token);
+        return this.revocation.revokeOthers(token, client);
     }
   }
 
   /** Changes the password and ends every other session; this one stays signed in. */
-  changePassword({ user, token }: AuthenticatedUser, dto: ChangePasswordDto): Promise<void> {
-    return this.users.changePassword(user, dto.currentPassword, dto.newPassword, token.sid);
+  changePassword(
+    caller: AuthenticatedUser,
+    dto: ChangePasswordDto,
+    client: ClientInfo,
+  ): Promise<void> {
+    const change = { current: dto.currentPassword, next: dto.newPassword };
+    return this.users.changePassword(caller, change, client);
   }
 
   async listSessions({ user, token }: AuthenticatedUser): Promise<SessionDto[]> {
@@ -126,10 +136,14 @@ export class AuthService {
     return sessions.map((session) => SessionDto.from(session, token.sid));
   }
 
-  async revokeSession({ user }: AuthenticatedUser, sessionId: string): Promise<void> {
+  async revokeSession(
+    caller: AuthenticatedUser,
+    sessionId: string,
+    client: ClientInfo,
+  ): Promise<void> {
     const revoked = await this.transactions.run(async (tx) => {
-      const found = await this.revocation.revokeSession(user.id, sessionId, tx);
-      if (found) await this.events.record(sessionRevoked(user.id, sessionId), tx);
+      const found = await this.revocation.revokeSession(caller.user.id, sessionId, tx);
+      if (found) await this.events.record(sessionRevoked(caller, sessionId), client, tx);
       return found;
     });
     if (!revoked) throw AppException.notFound('Session');

@@ -24,7 +24,8 @@ const env = {
   JWT_PRIVATE_KEY: undefined,
 } as const;
 const key = successorKey(env);
-const client = { userAgent: 'jest', ip: '127.0.0.1' };
+const client = { userAgent: 'jest', ip: '127.0.0.1', requestId: 'request-1' };
+const seenFrom = { userAgent: client.userAgent, ip: client.ip };
 
 describe(SessionsService.name, () => {
   let sut: SessionsService;
@@ -63,14 +64,16 @@ describe(SessionsService.name, () => {
         userId: 'user-1',
         refreshTokenHash: hashRefreshToken(grant!.refreshToken),
         revokedAt: null,
-        ...client,
+        ...seenFrom,
       });
       expect(session.expiresAt.getTime() - session.createdAt.getTime()).toBe(3600 * 1000);
       expect(events.record).toHaveBeenCalledWith(
         expect.objectContaining({
           type: SecurityEventType.LoginSucceeded,
+          actorId: 'user-1',
           sessionId: grant!.sessionId,
         }),
+        client,
         tx,
       );
     });
@@ -95,7 +98,7 @@ describe(SessionsService.name, () => {
       expect(grant).toEqual({ sessionId: 's1', userId: 'u1', refreshToken: successor });
       expect(sessions.replaceToken).toHaveBeenCalledWith(
         hashRefreshToken(presented),
-        expect.objectContaining({ refreshTokenHash: hashRefreshToken(successor), ...client }),
+        expect.objectContaining({ refreshTokenHash: hashRefreshToken(successor), ...seenFrom }),
         tx,
       );
       expect(sessions.retire).toHaveBeenCalledWith(
@@ -159,7 +162,12 @@ describe(SessionsService.name, () => {
       });
       expect(revocation.revokeSession).toHaveBeenCalledWith('u1', 's1', tx);
       expect(events.record).toHaveBeenCalledWith(
-        expect.objectContaining({ type: SecurityEventType.RefreshTokenReused, sessionId: 's1' }),
+        expect.objectContaining({
+          type: SecurityEventType.RefreshTokenReused,
+          actorId: null,
+          sessionId: 's1',
+        }),
+        client,
         tx,
       );
       expect(sessions.touchLive).not.toHaveBeenCalled();

@@ -88,7 +88,7 @@ export class SessionsService {
     try {
       await this.transactions.run(async (tx) => {
         await this.sessions.insert(session, tx);
-        await this.events.record(loginSucceeded(userId, sessionId), tx);
+        await this.events.record(loginSucceeded(userId, sessionId), client, tx);
       });
     } catch (error) {
       if (foreignKeyViolation(error)) return null;
@@ -148,7 +148,7 @@ export class SessionsService {
     if (!isWithinReuseGrace(new Date(retired.retiredAt), now, this.reuseGraceSeconds)) {
       await this.transactions.run(async (tx) => {
         await this.revocation.revokeSession(userId, sessionId, tx);
-        await this.events.record(refreshTokenReused(retired), tx);
+        await this.events.record(refreshTokenReused(retired), client, tx);
       });
       throw invalidRefreshToken();
     }

@@ -18,7 +18,7 @@ export class MailOutbox implements BeforeApplicationShutdown {
    * Runs `compose` (which may read and write the database) after the current request, then
    * sends the mail it returns; `null` sends nothing.
    */
-  post(kind: string, requestId: string, compose: () => Promise<OutgoingMail | null>): void {
+  post(kind: string, requestId: string | null, compose: () => Promise<OutgoingMail | null>): void {
     const work = new Promise<void>((resolve) => setImmediate(resolve))
       .then(compose)
       .then((mail) => (mail ? this.mail.send(mail) : undefined))

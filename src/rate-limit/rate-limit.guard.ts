@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
+import { clientInfoOf } from '../common/principal/client-info.js';
+import type { AuthenticatedUser } from '../common/principal/principal.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
 import { RATE_LIMIT_BUCKET, RateLimitBucket } from './rate-limit.decorator.js';
@@ -22,6 +24,9 @@ export function loginName(body: unknown): string {
 const rateLimited = (bucket: RateLimitBucket, request: FastifyRequest) => ({
   type: SecurityEventType.RateLimited,
   userId: null,
+  // Set when the bearer guard ran first: a limited route that needs a token.
+  actorId: (request as { user?: AuthenticatedUser }).user?.user.id ?? null,
+  sessionId: (request as { user?: AuthenticatedUser }).user?.token.sid ?? null,
   details: {
     bucket,
     route: request.routeOptions.url ?? null,
@@ -73,7 +78,7 @@ export class RateLimitGuard implements CanActivate {
     const limited = (await Promise.all(hits)).filter((hit) => hit.limited);
     if (limited.length) {
       const retryAfter = Math.max(...limited.map((hit) => hit.retryAfterSeconds));
-      this.events.recordDetached(rateLimited(bucket, request));
+      this.events.recordDetached(rateLimited(bucket, request), clientInfoOf(request));
       throw new AppException(Problem.TooManyRequests, 'Too many requests. Try again later.', {
         headers: { 'retry-after': String(retryAfter) },
       });

@@ -3,11 +3,13 @@ import { automock } from '../../test/support/strict-mock.js';
 import { type Transaction, Transactions } from '../common/database/transactions.js';
 import { type AccessTokenClaims, Role } from '../common/principal/principal.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
+import type { ClientInfo } from '../common/principal/client-info.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
 import { RevocationService } from './revocation.service.js';
 import { RevokedAccessTokensRepository } from './revoked-access-tokens.repository.js';
 import { SessionsRepository } from './sessions.repository.js';
 
+const client: ClientInfo = { userAgent: 'jest', ip: '127.0.0.1', requestId: 'request-1' };
 const claims: AccessTokenClaims = {
   iss: 'issuer',
   aud: 'audience',
@@ -62,12 +64,19 @@ describe(RevocationService.name, () => {
     sessions.revoke.mockResolvedValueOnce(true);
     blocklist.add.mockResolvedValueOnce(undefined);
 
-    await sut.revokeCurrent(claims);
+    await sut.revokeCurrent(claims, client);
 
     expect(sessions.revoke).toHaveBeenCalledWith('user-1', 'session-1', expect.any(Date), tx);
     expect(blocklist.add).toHaveBeenCalledWith(expect.objectContaining({ jti: 'token-1' }), tx);
     expect(events.record).toHaveBeenCalledWith(
-      expect.objectContaining({ type: SecurityEventType.Logout, details: { scope: 'local' } }),
+      {
+        type: SecurityEventType.Logout,
+        userId: 'user-1',
+        actorId: 'user-1',
+        sessionId: 'session-1',
+        details: { scope: 'local' },
+      },
+      client,
       tx,
     );
   });
@@ -76,12 +85,13 @@ describe(RevocationService.name, () => {
     sessions.revokeAll.mockResolvedValueOnce(undefined);
     blocklist.add.mockResolvedValueOnce(undefined);
 
-    await sut.revokeEverything(claims);
+    await sut.revokeEverything(claims, client);
 
     expect(sessions.revokeAll).toHaveBeenCalledWith('user-1', expect.any(Date), undefined, tx);
     expect(blocklist.add).toHaveBeenCalledWith(expect.objectContaining({ jti: 'token-1' }), tx);
     expect(events.record).toHaveBeenCalledWith(
       expect.objectContaining({ details: { scope: 'global' } }),
+      client,
       tx,
     );
   });
@@ -89,12 +99,13 @@ describe(RevocationService.name, () => {
   it('keeps the presenting session and its token when ending the others', async () => {
     sessions.revokeAll.mockResolvedValueOnce(undefined);
 
-    await sut.revokeOthers(claims);
+    await sut.revokeOthers(claims, client);
 
     expect(sessions.revokeAll).toHaveBeenCalledWith('user-1', expect.any(Date), 'session-1', tx);
     expect(blocklist.add).not.toHaveBeenCalled();
     expect(events.record).toHaveBeenCalledWith(
       expect.objectContaining({ details: { scope: 'others' } }),
+      client,
       tx,
     );
   });
@@ -104,7 +115,7 @@ describe(RevocationService.name, () => {
     blocklist.add.mockResolvedValueOnce(undefined);
     events.record.mockRejectedValueOnce(new Error('disk full'));
 
-    await expect(sut.revokeCurrent(claims)).rejects.toThrow('disk full');
+    await expect(sut.revokeCurrent(claims, client)).rejects.toThrow('disk full');
   });
 
   describe('prune', () => {

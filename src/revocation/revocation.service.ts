@@ -4,12 +4,14 @@ import { type Transaction, Transactions } from '../common/database/transactions.
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
 import type { AccessTokenClaims } from '../common/principal/principal.js';
+import type { ClientInfo } from '../common/principal/client-info.js';
 import { RevokedAccessTokensRepository } from './revoked-access-tokens.repository.js';
 import { SessionsRepository } from './sessions.repository.js';
 
 const logout = (claims: AccessTokenClaims, scope: 'local' | 'global' | 'others') => ({
   type: SecurityEventType.Logout,
   userId: claims.sub,
+  actorId: claims.sub,
   sessionId: claims.sid,
   details: { scope },
 });
@@ -50,28 +52,28 @@ export class RevocationService {
   }
 
   /** Ends the access token and its session together (logout of this device). */
-  async revokeCurrent(claims: AccessTokenClaims): Promise<void> {
+  async revokeCurrent(claims: AccessTokenClaims, client: ClientInfo): Promise<void> {
     await this.transactions.run(async (tx) => {
       await this.revokeSession(claims.sub, claims.sid, tx);
       await this.blockAccessToken(claims, tx);
-      await this.events.record(logout(claims, 'local'), tx);
+      await this.events.record(logout(claims, 'local'), client, tx);
     });
   }
 
   /** Ends every session of the user and the presenting access token. */
-  async revokeEverything(claims: AccessTokenClaims): Promise<void> {
+  async revokeEverything(claims: AccessTokenClaims, client: ClientInfo): Promise<void> {
     await this.transactions.run(async (tx) => {
       await this.revokeAllSessions(claims.sub, undefined, tx);
       await this.blockAccessToken(claims, tx);
-      await this.events.record(logout(claims, 'global'), tx);
+      await this.events.record(logout(claims, 'global'), client, tx);
     });
   }
 
   /** Ends every session of the user but the presenting one. */
-  async revokeOthers(claims: AccessTokenClaims): Promise<void> {
+  async revokeOthers(claims: AccessTokenClaims, client: ClientInfo): Promise<void> {
     await this.transactions.run(async (tx) => {
       await this.revokeAllSessions(claims.sub, claims.sid, tx);
-      await this.events.record(logout(claims, 'others'), tx);
+      await this.events.record(logout(claims, 'others'), client, tx);
     });
   }
 

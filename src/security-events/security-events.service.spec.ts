@@ -1,8 +1,8 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import type { ConfigService } from '@nestjs/config';
-import type { HttpAdapterHost } from '@nestjs/core';
 import { automock } from '../../test/support/strict-mock.js';
 import type { Transaction } from '../common/database/transactions.js';
+import { type ClientInfo, NO_CLIENT } from '../common/principal/client-info.js';
 import type { Environment } from '../config/environment.js';
 import { SecurityEventType } from './security-event-type.js';
 import { SecurityEventsRepository } from './security-events.repository.js';
@@ -12,17 +12,26 @@ describe(SecurityEventsService.name, () => {
   function build() {
     const events = automock(SecurityEventsRepository);
     const config = { get: () => 90 } as unknown as ConfigService<Environment, true>;
-    const sut = new SecurityEventsService(events, {} as HttpAdapterHost, config);
+    const sut = new SecurityEventsService(events, config);
     return { sut, events };
   }
   const tx = { transaction: 'the caller’s' } as unknown as Transaction;
 
-  it("writes into the caller's transaction, with no request context outside a request", async () => {
+  const client: ClientInfo = { ip: '203.0.113.7', userAgent: 'curl/8.5', requestId: 'req-1' };
+
+  it("writes into the caller's transaction, with who did it and from where", async () => {
     const { sut, events } = build();
     events.insert.mockResolvedValueOnce(undefined);
 
     await sut.record(
-      { type: SecurityEventType.RoleChanged, userId: 'u1', details: { from: 'user', to: 'admin' } },
+      {
+        type: SecurityEventType.RoleChanged,
+        userId: 'u1',
+        actorId: 'admin-1',
+        sessionId: 's1',
+        details: { from: 'user', to: 'admin' },
+      },
+      client,
       tx,
     );
 
@@ -30,14 +39,29 @@ describe(SecurityEventsService.name, () => {
       {
         type: 'user.role.changed',
         userId: 'u1',
-        actorId: null,
-        sessionId: null,
-        ip: null,
-        userAgent: null,
-        requestId: null,
+        actorId: 'admin-1',
+        sessionId: 's1',
+        ip: '203.0.113.7',
+        userAgent: 'curl/8.5',
+        requestId: 'req-1',
         details: { from: 'user', to: 'admin' },
       },
       tx,
+    );
+  });
+
+  it('records no client outside a request (the CLI, the start-up admin)', async () => {
+    const { sut, events } = build();
+    events.insert.mockResolvedValueOnce(undefined);
+
+    await sut.record(
+      { type: SecurityEventType.Registered, userId: 'u1', actorId: 'u1', sessionId: null },
+      NO_CLIENT,
+    );
+
+    expect(events.insert).toHaveBeenCalledWith(
+      expect.objectContaining({ ip: null, userAgent: null, requestId: null }),
+      undefined,
     );
   });
 
@@ -45,9 +69,13 @@ describe(SecurityEventsService.name, () => {
     const { sut, events } = build();
     events.insert.mockRejectedValueOnce(new Error('disk full'));
 
-    await expect(sut.record({ type: SecurityEventType.Deleted, userId: 'u1' }, tx)).rejects.toThrow(
-      'disk full',
-    );
+    await expect(
+      sut.record(
+        { type: SecurityEventType.Deleted, userId: 'u1', actorId: 'u1', sessionId: null },
+        client,
+        tx,
+      ),
+    ).rejects.toThrow('disk full');
   });
 
   it('does not let a detached write that fails reach the caller', async () => {
@@ -60,7 +88,10 @@ describe(SecurityEventsService.name, () => {
     warn.mockImplementation(() => undefined);
 
     expect(() =>
-      sut.recordDetached({ type: SecurityEventType.LoginFailed, userId: null }),
+      sut.recordDetached(
+        { type: SecurityEventType.LoginFailed, userId: null, actorId: null, sessionId: null },
+        client,
+      ),
     ).not.toThrow();
     await new Promise((resolve) => setImmediate(resolve));
 

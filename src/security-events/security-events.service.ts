@@ -1,15 +1,14 @@
-import { Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { HttpAdapterHost } from '@nestjs/core';
 import { Interval } from '@nestjs/schedule';
-import type { FastifyInstance } from 'fastify';
 import type { Transaction } from '../common/database/transactions.js';
 import type { Environment } from '../config/environment.js';
 import { offsetOf, Paginated, paginated } from '../common/pagination/paginated.js';
 import type { AuditEventQueryDto } from './dto/audit-event-query.dto.js';
 import { SecurityEventDto } from './dto/security-event.dto.js';
 import type { PageQueryDto } from '../common/pagination/page-query.dto.js';
-import { bindRequestContext, currentRequestContext } from './request-context.js';
+import type { ClientInfo } from '../common/principal/client-info.js';
+import type { AuthenticatedUser } from '../common/principal/principal.js';
 import type { EventDetails } from './security-event.entity.js';
 import { SecurityEventRow, SecurityEventsRepository } from './security-events.repository.js';
 import { SecurityEventType } from './security-event-type.js';
@@ -25,26 +24,32 @@ export interface NewSecurityEvent {
   type: SecurityEventType;
   /** The account the event is about; null when none is known (a login for an unknown name). */
   userId: string | null;
-  /** Defaults to the authenticated caller of the current request. */
-  actorId?: string | null;
-  /** Defaults to the session of the caller's access token. */
-  sessionId?: string | null;
+  /** Who made the change: the user themselves, an admin acting on them, or null (nobody known). */
+  actorId: string | null;
+  /** The session the change was made in, or the session it is about. */
+  sessionId: string | null;
   details?: EventDetails;
 }
+
+/** The actor and session of an authenticated caller. */
+export const madeBy = ({ user, token }: AuthenticatedUser) => ({
+  actorId: user.id,
+  sessionId: token.sid,
+});
 
 /**
  * Writes and reads the security trail. `record` takes the caller's transaction so that the
  * event commits or rolls back with the change it records; `recordDetached` is for events that
- * record no change (a failed login, a rate-limit hit) and must not hold up the answer.
+ * record no change (a failed login, a rate-limit hit) and must not hold up the answer. Both
+ * take the client the request came from as a parameter: the context is passed, not ambient.
  */
 @Injectable()
-export class SecurityEventsService implements OnModuleInit {
+export class SecurityEventsService {
   private readonly logger = new Logger(SecurityEventsService.name);
   private readonly retentionMs: number;
 
   constructor(
     private readonly events: SecurityEventsRepository,
-    private readonly adapterHost: HttpAdapterHost,
     config: ConfigService<Environment, true>,
     // Absent in the CLI, which serves no metrics.
     @Optional() private readonly metrics?: MetricsService,
@@ -52,22 +57,15 @@ export class SecurityEventsService implements OnModuleInit {
     this.retentionMs = config.get('SECURITY_EVENTS_RETENTION_DAYS', { infer: true }) * DAY_MS;
   }
 
-  onModuleInit(): void {
-    // Absent in the CLI, which has no HTTP server and no request to take a context from.
-    const fastify = this.adapterHost?.httpAdapter?.getInstance<FastifyInstance>();
-    fastify?.addHook('preHandler', bindRequestContext);
-  }
-
   /** Records an event in the caller's transaction; a failed insert fails the transaction. */
-  async record(event: NewSecurityEvent, tx?: Transaction): Promise<void> {
-    await this.events.insert(this.toRow(event), tx);
+  async record(event: NewSecurityEvent, client: ClientInfo, tx?: Transaction): Promise<void> {
+    await this.events.insert(toRow(event, client), tx);
     if (event.type === SecurityEventType.RefreshTokenReused) this.metrics?.countRefreshReuse();
   }
 
   /** Records an event on its own connection without waiting for it; a failure is logged. */
-  recordDetached(event: NewSecurityEvent): void {
-    // The row is built now, while the request context is still the caller's.
-    const row = this.toRow(event);
+  recordDetached(event: NewSecurityEvent, client: ClientInfo): void {
+    const row = toRow(event, client);
     this.events.insert(row).catch((error: unknown) => {
       this.logger.warn(`Recording ${row.type} failed: ${(error as Error).message}`);
     });
@@ -105,20 +103,19 @@ export class SecurityEventsService implements OnModuleInit {
       this.logger.warn(`Pruning security events failed: ${(error as Error).message}`);
     }
   }
+}
 
-  private toRow(event: NewSecurityEvent): SecurityEventRow {
-    const context = currentRequestContext();
-    return {
-      type: event.type,
-      userId: event.userId,
-      actorId: event.actorId === undefined ? context.callerId : event.actorId,
-      sessionId: event.sessionId === undefined ? context.callerSessionId : event.sessionId,
-      ip: context.ip,
-      userAgent: context.userAgent,
-      requestId: context.requestId,
-      details: withoutSecrets(event.details ?? {}),
-    };
-  }
+function toRow(event: NewSecurityEvent, client: ClientInfo): SecurityEventRow {
+  return {
+    type: event.type,
+    userId: event.userId,
+    actorId: event.actorId,
+    sessionId: event.sessionId,
+    ip: client.ip,
+    userAgent: client.userAgent,
+    requestId: client.requestId,
+    details: withoutSecrets(event.details ?? {}),
+  };
 }
 
 /** Drops any key that names a secret: a second line of defence behind the callers. */

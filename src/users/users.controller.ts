@@ -8,6 +8,8 @@ import {
 } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../common/principal/principal.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
+import { Client } from '../common/decorators/client-info.decorator.js';
+import type { ClientInfo } from '../common/principal/client-info.js';
 import { Roles } from '../common/decorators/roles.decorator.js';
 import { Problem } from '../common/errors/problem.js';
 import { uuidParam } from '../common/http/uuid.pipe.js';
@@ -62,8 +64,12 @@ export class UsersController {
   })
   @ApiNoContentResponse({ description: 'Account deleted; its tokens are refused from now on' })
   @ApiProblems(...BODY_PROBLEMS, ...AUTH_PROBLEMS, Problem.Conflict, Problem.ServiceUnavailable)
-  deleteMe(@CurrentUser() caller: AuthenticatedUser, @Body() dto: DeleteAccountDto): Promise<void> {
-    return this.users.deleteAccount(caller.user, dto.password);
+  deleteMe(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Body() dto: DeleteAccountDto,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    return this.users.deleteAccount(caller, dto.password, client);
   }
 
   @Get('me/message')
@@ -105,8 +111,13 @@ export class UsersController {
   })
   @ApiOkResponse({ type: UserDto })
   @ApiProblems(...BODY_PROBLEMS, ...ADMIN_PROBLEMS, Problem.NotFound, Problem.Conflict)
-  update(@Param('id', uuidParam()) id: string, @Body() dto: UpdateUserDto): Promise<UserDto> {
-    return this.users.update(id, dto);
+  update(
+    @Param('id', uuidParam()) id: string,
+    @Body() dto: UpdateUserDto,
+    @CurrentUser() caller: AuthenticatedUser,
+    @Client() client: ClientInfo,
+  ): Promise<UserDto> {
+    return this.users.update(id, dto, caller, client);
   }
 
   @Delete(':id')
@@ -118,7 +129,11 @@ export class UsersController {
   })
   @ApiNoContentResponse({ description: 'User deleted' })
   @ApiProblems(Problem.ValidationFailed, ...ADMIN_PROBLEMS, Problem.NotFound, Problem.Conflict)
-  remove(@Param('id', uuidParam()) id: string): Promise<void> {
-    return this.users.remove(id);
+  remove(
+    @Param('id', uuidParam()) id: string,
+    @CurrentUser() caller: AuthenticatedUser,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    return this.users.remove(id, caller, client);
   }
 }

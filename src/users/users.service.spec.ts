@@ -7,7 +7,8 @@ import { Problem } from '../common/errors/problem.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
 import { PasswordService } from './password.service.js';
-import { Role } from '../common/principal/principal.js';
+import { type AccessTokenClaims, Role } from '../common/principal/principal.js';
+import type { ClientInfo } from '../common/principal/client-info.js';
 import { User } from './user.entity.js';
 import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
@@ -27,6 +28,17 @@ function aUser(overrides: Partial<User> = {}): User {
 }
 
 const anAdmin = (overrides: Partial<User> = {}) => aUser({ role: Role.Admin, ...overrides });
+
+/** A signed-in caller: the user and the session of their token. */
+const callerOf = (user: User, sid = randomUUID()) => ({
+  user,
+  token: { sub: user.id, sid } as AccessTokenClaims,
+});
+
+const client: ClientInfo = { userAgent: 'jest', ip: '127.0.0.1', requestId: 'request-1' };
+/** The admin making the changes in `update` and `remove`. */
+const actingAdmin = callerOf(anAdmin());
+const byAdmin = { actorId: actingAdmin.user.id, sessionId: actingAdmin.token.sid };
 
 const uniqueViolation = (constraint: string) =>
   Object.assign(new Error('duplicate key'), { driverError: { code: '23505', constraint } });
@@ -126,7 +138,11 @@ describe(UsersService.name, () => {
       passwords.verify.mockResolvedValueOnce(false);
 
       await expect(
-        sut.changePassword(user, 'wrong one', 'a brand new passphrase', randomUUID()),
+        sut.changePassword(
+          callerOf(user),
+          { current: 'wrong one', next: 'a brand new passphrase' },
+          client,
+        ),
       ).rejects.toMatchObject({
         problem: Problem.ValidationFailed,
         options: { errors: [expect.objectContaining({ field: 'currentPassword' })] },
@@ -139,7 +155,7 @@ describe(UsersService.name, () => {
       passwords.verify.mockResolvedValueOnce(true);
 
       await expect(
-        sut.changePassword(user, 'right one', 'password1', randomUUID()),
+        sut.changePassword(callerOf(user), { current: 'right one', next: 'password1' }, client),
       ).rejects.toMatchObject({
         options: { errors: [expect.objectContaining({ field: 'newPassword' })] },
       });
@@ -154,13 +170,23 @@ describe(UsersService.name, () => {
       users.update.mockResolvedValueOnce(undefined);
       revocation.revokeAllSessions.mockResolvedValueOnce(undefined);
 
-      await sut.changePassword(user, 'right one', 'a brand new passphrase', keep);
+      await sut.changePassword(
+        callerOf(user, keep),
+        { current: 'right one', next: 'a brand new passphrase' },
+        client,
+      );
 
       expect(users.findWithPasswordHash).toHaveBeenCalledWith({ id: user.id });
       expect(users.update).toHaveBeenCalledWith(user.id, { passwordHash: 'new hash' }, tx);
       expect(revocation.revokeAllSessions).toHaveBeenCalledWith(user.id, keep, tx);
       expect(events.record).toHaveBeenCalledWith(
-        { type: SecurityEventType.PasswordChanged, userId: user.id },
+        {
+          type: SecurityEventType.PasswordChanged,
+          userId: user.id,
+          actorId: user.id,
+          sessionId: keep,
+        },
+        client,
         tx,
       );
     });
@@ -172,7 +198,7 @@ describe(UsersService.name, () => {
       givenPasswordHash(user);
       passwords.verify.mockResolvedValueOnce(false);
 
-      await expect(sut.deleteAccount(user, 'wrong one')).rejects.toMatchObject({
+      await expect(sut.deleteAccount(callerOf(user), 'wrong one', client)).rejects.toMatchObject({
         problem: Problem.ValidationFailed,
         options: { errors: [expect.objectContaining({ field: 'password' })] },
       });
@@ -186,7 +212,7 @@ describe(UsersService.name, () => {
       givenLocked(user, [anAdmin()]);
       users.delete.mockResolvedValueOnce(undefined);
 
-      await sut.deleteAccount(user, 'right one');
+      await sut.deleteAccount(callerOf(user), 'right one', client);
 
       expect(users.delete).toHaveBeenCalledWith(user.id, tx);
     });
@@ -197,7 +223,7 @@ describe(UsersService.name, () => {
       passwords.verify.mockResolvedValueOnce(true);
       givenLocked(admin, [admin]);
 
-      await expect(sut.deleteAccount(admin, 'right one')).rejects.toMatchObject({
+      await expect(sut.deleteAccount(callerOf(admin), 'right one', client)).rejects.toMatchObject({
         problem: Problem.Conflict,
       });
     });
@@ -239,7 +265,7 @@ describe(UsersService.name, () => {
 
   describe('update', () => {
     it('needs at least one field', async () => {
-      await expect(sut.update(randomUUID(), {})).rejects.toMatchObject({
+      await expect(sut.update(randomUUID(), {}, actingAdmin, client)).rejects.toMatchObject({
         problem: Problem.ValidationFailed,
       });
     });
@@ -249,7 +275,7 @@ describe(UsersService.name, () => {
       givenLocked(user, []);
       savesAsGiven();
 
-      await sut.update(user.id, { name: 'Ada' });
+      await sut.update(user.id, { name: 'Ada' }, actingAdmin, client);
 
       expect(users.lockWithActiveAdmins).toHaveBeenCalledWith(user.id, tx);
       expect(users.save).toHaveBeenCalledWith(expect.objectContaining({ name: 'Ada' }), tx);
@@ -257,7 +283,9 @@ describe(UsersService.name, () => {
 
     it('answers 404 for an unknown id', async () => {
       givenLocked(null, []);
-      await expect(sut.update(randomUUID(), { name: 'x' })).rejects.toMatchObject({
+      await expect(
+        sut.update(randomUUID(), { name: 'x' }, actingAdmin, client),
+      ).rejects.toMatchObject({
         problem: Problem.NotFound,
       });
     });
@@ -267,7 +295,7 @@ describe(UsersService.name, () => {
       givenLocked(user, []);
       savesAsGiven();
 
-      const result = await sut.update(user.id, { name: 'Ada L.' });
+      const result = await sut.update(user.id, { name: 'Ada L.' }, actingAdmin, client);
 
       expect(result.name).toBe('Ada L.');
       expect(revocation.revokeAllSessions).not.toHaveBeenCalled();
@@ -284,7 +312,7 @@ describe(UsersService.name, () => {
         savesAsGiven();
         revocation.revokeAllSessions.mockResolvedValueOnce(undefined);
 
-        await sut.update(user.id, changes);
+        await sut.update(user.id, changes, actingAdmin, client);
 
         expect(revocation.revokeAllSessions).toHaveBeenCalledWith(user.id, undefined, tx);
       },
@@ -296,14 +324,16 @@ describe(UsersService.name, () => {
       savesAsGiven();
       revocation.revokeAllSessions.mockResolvedValueOnce(undefined);
 
-      await sut.update(user.id, { role: Role.Admin });
+      await sut.update(user.id, { role: Role.Admin }, actingAdmin, client);
 
       expect(events.record).toHaveBeenCalledWith(
         {
           type: SecurityEventType.RoleChanged,
           userId: user.id,
+          ...byAdmin,
           details: { from: Role.User, to: Role.Admin },
         },
+        client,
         tx,
       );
     });
@@ -321,9 +351,9 @@ describe(UsersService.name, () => {
       savesAsGiven();
       revocation.revokeAllSessions.mockResolvedValue(undefined);
 
-      await sut.update(user.id, changes);
+      await sut.update(user.id, changes, actingAdmin, client);
 
-      expect(events.record).toHaveBeenCalledWith({ type, userId: user.id }, tx);
+      expect(events.record).toHaveBeenCalledWith({ type, userId: user.id, ...byAdmin }, client, tx);
     });
 
     it('records nothing when only the name changes', async () => {
@@ -331,7 +361,7 @@ describe(UsersService.name, () => {
       givenLocked(user, []);
       savesAsGiven();
 
-      await sut.update(user.id, { name: 'Ada' });
+      await sut.update(user.id, { name: 'Ada' }, actingAdmin, client);
 
       expect(events.record).not.toHaveBeenCalled();
     });
@@ -343,7 +373,7 @@ describe(UsersService.name, () => {
       givenLocked(user, []);
       savesAsGiven();
 
-      await sut.update(user.id, changes);
+      await sut.update(user.id, changes, actingAdmin, client);
 
       expect(revocation.revokeAllSessions).not.toHaveBeenCalled();
     });
@@ -356,7 +386,7 @@ describe(UsersService.name, () => {
       const admin = anAdmin();
       givenLocked(admin, [admin]);
 
-      await expect(sut.update(admin.id, changes)).rejects.toMatchObject({
+      await expect(sut.update(admin.id, changes, actingAdmin, client)).rejects.toMatchObject({
         problem: Problem.Conflict,
       });
     });
@@ -367,7 +397,7 @@ describe(UsersService.name, () => {
       savesAsGiven();
       revocation.revokeAllSessions.mockResolvedValueOnce(undefined);
 
-      const result = await sut.update(admin.id, { role: Role.User });
+      const result = await sut.update(admin.id, { role: Role.User }, actingAdmin, client);
 
       expect(result.role).toBe(Role.User);
     });
@@ -377,7 +407,9 @@ describe(UsersService.name, () => {
       givenLocked(admin, [admin]);
       savesAsGiven();
 
-      await expect(sut.update(admin.id, { name: 'Root' })).resolves.toMatchObject({
+      await expect(
+        sut.update(admin.id, { name: 'Root' }, actingAdmin, client),
+      ).resolves.toMatchObject({
         role: Role.Admin,
         name: 'Root',
       });
@@ -389,7 +421,9 @@ describe(UsersService.name, () => {
       savesAsGiven();
       revocation.revokeAllSessions.mockResolvedValueOnce(undefined);
 
-      await expect(sut.update(admin.id, { role: Role.User })).resolves.toMatchObject({
+      await expect(
+        sut.update(admin.id, { role: Role.User }, actingAdmin, client),
+      ).resolves.toMatchObject({
         role: Role.User,
       });
     });
@@ -401,20 +435,24 @@ describe(UsersService.name, () => {
       givenLocked(user, [anAdmin()]);
       users.delete.mockResolvedValueOnce(undefined);
 
-      await sut.remove(user.id);
+      await sut.remove(user.id, actingAdmin, client);
 
       expect(users.delete).toHaveBeenCalledWith(user.id, tx);
     });
 
     it('answers 404 for an unknown id', async () => {
       givenLocked(null, []);
-      await expect(sut.remove(randomUUID())).rejects.toMatchObject({ problem: Problem.NotFound });
+      await expect(sut.remove(randomUUID(), actingAdmin, client)).rejects.toMatchObject({
+        problem: Problem.NotFound,
+      });
     });
 
     it('refuses to delete the last active admin', async () => {
       const admin = anAdmin();
       givenLocked(admin, [admin]);
-      await expect(sut.remove(admin.id)).rejects.toMatchObject({ problem: Problem.Conflict });
+      await expect(sut.remove(admin.id, actingAdmin, client)).rejects.toMatchObject({
+        problem: Problem.Conflict,
+      });
     });
 
     it('deletes an admin while another active admin remains', async () => {
@@ -422,7 +460,7 @@ describe(UsersService.name, () => {
       givenLocked(admin, [anAdmin(), admin]);
       users.delete.mockResolvedValueOnce(undefined);
 
-      await sut.remove(admin.id);
+      await sut.remove(admin.id, actingAdmin, client);
 
       expect(users.delete).toHaveBeenCalledWith(admin.id, tx);
     });
@@ -432,7 +470,7 @@ describe(UsersService.name, () => {
       givenLocked(admin, []);
       users.delete.mockResolvedValueOnce(undefined);
 
-      await sut.remove(admin.id);
+      await sut.remove(admin.id, actingAdmin, client);
 
       expect(users.delete).toHaveBeenCalledWith(admin.id, tx);
     });
@@ -475,6 +513,7 @@ describe(UsersService.name, () => {
       );
       expect(events.record).toHaveBeenCalledWith(
         expect.objectContaining({ type: SecurityEventType.Registered, userId: user.id }),
+        { userAgent: null, ip: null, requestId: null },
         tx,
       );
     });

@@ -6,7 +6,7 @@ import { SearchPageQueryDto } from '../common/pagination/page-query.dto.js';
 import { likePattern, offsetOf, Paginated, paginated } from '../common/pagination/paginated.js';
 import { type Transaction, Transactions } from '../common/database/transactions.js';
 import { uniqueViolation } from '../common/database/database-errors.js';
-import { SecurityEventsService } from '../security-events/security-events.service.js';
+import { madeBy, SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
 import { UpdateProfileDto } from './dto/update-profile.dto.js';
 import { UpdateUserDto } from './dto/update-user.dto.js';
@@ -14,7 +14,8 @@ import { WelcomeMessageDto } from './dto/welcome-message.dto.js';
 import { PasswordService } from './password.service.js';
 import { assertPasswordAllowed } from '../common/validation/password.policy.js';
 import { UserDto } from './user.dto.js';
-import { Role, type Principal } from '../common/principal/principal.js';
+import { type AuthenticatedUser, Role, type Principal } from '../common/principal/principal.js';
+import { type ClientInfo, NO_CLIENT } from '../common/principal/client-info.js';
 import type { AdminAccount } from './admin-account.js';
 import { User } from './user.entity.js';
 import { UsersRepository } from './users.repository.js';
@@ -67,7 +68,7 @@ export class UsersService {
   ) {}
 
   /** Creates a user; a taken email or username is a 409 from the unique indexes. */
-  async create(input: NewUser): Promise<User> {
+  async create(input: NewUser, client: ClientInfo): Promise<User> {
     const email = input.email.toLowerCase();
     assertPasswordAllowed(input.password, { email, username: input.username });
     const passwordHash = await this.passwords.hash(input.password);
@@ -82,7 +83,7 @@ export class UsersService {
     try {
       return await this.transactions.run(async (tx) => {
         const saved = await this.users.insert(row, tx);
-        await this.events.record(registered(saved), tx);
+        await this.events.record(registered(saved), client, tx);
         return saved;
       });
     } catch (error) {
@@ -103,7 +104,8 @@ export class UsersService {
     if (existing) return { user: existing, created: false };
     try {
       // Whoever installs the service vouches for the first admin's address; no mail to wait for.
-      const user = await this.create({ ...checked, role: Role.Admin, emailVerified: true });
+      const admin = { ...checked, role: Role.Admin, emailVerified: true };
+      const user = await this.create(admin, NO_CLIENT);
       return { user, created: true };
     } catch (error) {
       // Another process (a second instance starting up) created it after the look-up.
@@ -138,14 +140,20 @@ export class UsersService {
    * Changes a user's password and ends every other session of theirs, in one transaction:
    * a new password never leaves the old sessions alive.
    */
-  async changePassword(user: Principal, current: string, next: string, keepSessionId: string) {
+  async changePassword(
+    caller: AuthenticatedUser,
+    { current, next }: { current: string; next: string },
+    client: ClientInfo,
+  ): Promise<void> {
+    const { user, token } = caller;
     await this.assertPassword(user.id, current, 'currentPassword');
     assertPasswordAllowed(next, user, 'newPassword');
     const passwordHash = await this.passwords.hash(next);
     await this.transactions.run(async (tx) => {
       await this.users.update(user.id, { passwordHash }, tx);
-      await this.revocation.revokeAllSessions(user.id, keepSessionId, tx);
-      await this.events.record({ type: SecurityEventType.PasswordChanged, userId: user.id }, tx);
+      await this.revocation.revokeAllSessions(user.id, token.sid, tx);
+      const event = { type: SecurityEventType.PasswordChanged, userId: user.id, ...madeBy(caller) };
+      await this.events.record(event, client, tx);
     });
   }
 
@@ -171,9 +179,9 @@ export class UsersService {
   }
 
   /** The caller deletes their own account, confirming with their password. */
-  async deleteAccount(user: Principal, password: string): Promise<void> {
-    await this.assertPassword(user.id, password, 'password');
-    await this.remove(user.id);
+  async deleteAccount(caller: AuthenticatedUser, password: string, client: ClientInfo) {
+    await this.assertPassword(caller.user.id, password, 'password');
+    await this.remove(caller.user.id, caller, client);
   }
 
   /** Every user, newest first; `q` is a literal, case-insensitive part of email or username. */
@@ -195,7 +203,12 @@ export class UsersService {
    * An admin changes a user's role, active flag or name. A role change or a deactivation ends
    * every session of the user, and with them every access token issued to them.
    */
-  async update(id: string, changes: UpdateUserDto): Promise<UserDto> {
+  async update(
+    id: string,
+    changes: UpdateUserDto,
+    caller: AuthenticatedUser,
+    client: ClientInfo,
+  ): Promise<UserDto> {
     if (
       changes.role === undefined &&
       changes.isActive === undefined &&
@@ -222,11 +235,12 @@ export class UsersService {
       }
       if (roleChanged) {
         const details = { from: previousRole, to: user.role };
-        await this.events.record({ type: SecurityEventType.RoleChanged, userId: id, details }, tx);
+        const event = { type: SecurityEventType.RoleChanged, userId: id, ...madeBy(caller) };
+        await this.events.record({ ...event, details }, client, tx);
       }
       if (deactivated || activated) {
         const type = deactivated ? SecurityEventType.Deactivated : SecurityEventType.Activated;
-        await this.events.record({ type, userId: id }, tx);
+        await this.events.record({ type, userId: id, ...madeBy(caller) }, client, tx);
       }
       return saved;
     });
@@ -237,12 +251,13 @@ export class UsersService {
    * Deletes a user. Their sessions, blocked tokens and templates go with them (foreign keys
    * ON DELETE CASCADE); their access tokens are then refused because the user is gone.
    */
-  async remove(id: string): Promise<void> {
+  async remove(id: string, caller: AuthenticatedUser, client: ClientInfo): Promise<void> {
     await this.transactions.run(async (tx) => {
       const { user, otherActiveAdmins } = await this.lockForChange(id, tx);
       if (isActiveAdmin(user) && otherActiveAdmins === 0) throw lastActiveAdmin();
       await this.users.delete(id, tx);
-      await this.events.record({ type: SecurityEventType.Deleted, userId: id }, tx);
+      const event = { type: SecurityEventType.Deleted, userId: id, ...madeBy(caller) };
+      await this.events.record(event, client, tx);
     });
   }
 

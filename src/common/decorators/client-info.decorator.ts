@@ -1,15 +1,9 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { ClientInfo } from '../principal/client-info.js';
+import { type ClientInfo, clientInfoOf } from '../principal/client-info.js';
 
-/** The caller's user agent and IP (the socket's, or the proxy's view with TRUST_PROXY). */
+/** Where the request came from: user agent, IP and request id. */
 export const Client = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): ClientInfo => {
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const userAgent = request.headers['user-agent'];
-    return {
-      userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null,
-      ip: request.ip ? request.ip.slice(0, 64) : null,
-    };
-  },
+  (_data: unknown, context: ExecutionContext): ClientInfo =>
+    clientInfoOf(context.switchToHttp().getRequest<FastifyRequest>()),
 );
