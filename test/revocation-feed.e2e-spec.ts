@@ -57,8 +57,23 @@ async function withTablesLocked<T>(url: string, during: () => Promise<T>): Promi
   }
 }
 
-/** Kills the listening connection of every instance on the database; returns how many. */
-async function killFeeds(url: string): Promise<number> {
+/** How many instances have their listening connection open on the database. */
+async function openFeeds(url: string): Promise<number> {
+  const { rows } = await sql(
+    url,
+    `SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE application_name = $1 AND datname = current_database()`,
+    [FEED_APPLICATION_NAME],
+  );
+  return rows[0].n as number;
+}
+
+/**
+ * Kills the listening connection of every instance on the database, once all of them are open
+ * (an earlier test's unreadable notification makes each one reconnect); returns how many.
+ */
+async function killFeeds(url: string, instances: number): Promise<number> {
+  await within(10_000, async () => (await openFeeds(url)) === instances);
   const { rows } = await sql(
     url,
     `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
@@ -146,7 +161,7 @@ describe('Revocation answered from memory, two instances (e2e)', () => {
   it('still refuses at once when the listening connection is killed, then answers from memory again', async () => {
     const kept = await signedIn();
     const { tokens, userId } = await signedIn();
-    expect(await killFeeds(database.url)).toBe(2);
+    expect(await killFeeds(database.url, servers.length)).toBe(2);
 
     // No notification can arrive now: the refusal comes from the per-request query.
     await sql(database.url, 'UPDATE sessions SET revoked_at = now() WHERE user_id = $1', [userId]);
@@ -156,15 +171,7 @@ describe('Revocation answered from memory, two instances (e2e)', () => {
     }
 
     // Reconnected and reloaded: answers come from memory again (they do not wait for a lock).
-    await within(10_000, async () => {
-      const { rows } = await sql(
-        database.url,
-        `SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE application_name = $1 AND datname = current_database()`,
-        [FEED_APPLICATION_NAME],
-      );
-      return rows[0].n === 2;
-    });
+    await within(10_000, async () => (await openFeeds(database.url)) === 2);
     await within(10_000, () =>
       withTablesLocked(database.url, async () => {
         const replies = await Promise.all(
