@@ -23,7 +23,7 @@ const rounds = Number(roundsArg);
 if (builds.length === 0) builds.push('dist');
 const path = process.env.BENCH_PATH ?? '/api/v1/users/me';
 
-const barePort = freePort();
+const barePort = await freePort();
 const bare = startProcess('bench/lib/bare-json-server.mjs', { PORT: String(barePort) });
 const bareUrl = `http://127.0.0.1:${barePort}/bare`;
 const ratios = new Map(builds.map((build) => [build, []]));

@@ -24,7 +24,7 @@ const run = async (title, options) => summary(title, await load({ duration: seco
 
 // The ceiling in its own process (as the service is), so that neither shares an event loop
 // with autocannon.
-const barePort = freePort();
+const barePort = await freePort();
 const bare = startProcess('bench/lib/bare-json-server.mjs', { PORT: String(barePort) });
 const bareUrl = `http://127.0.0.1:${barePort}/bare`;
 const database = await freshDatabase(serverUrl);

@@ -27,7 +27,7 @@ function rssMb(pid) {
 }
 
 async function start() {
-  const port = freePort();
+  const port = await freePort();
   const began = performance.now();
   const app = startProcess('dist/src/main.js', {
     DATA_DIR: dataDir,

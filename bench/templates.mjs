@@ -2,7 +2,7 @@
 // the same row by key and owner, measured in the same run, against the same database; and
 // GET /api/v1/users/me, the authenticated path alone, to show what the template read adds.
 //
-//   npm run bench:templates -- [postgres-server-url] [seconds]
+//   npm run bench:templates -- [postgres-server-url] [seconds] [rounds]
 import {
   DEFAULT_SERVER_URL,
   freePort,
@@ -18,6 +18,7 @@ import {
 
 const serverUrl = process.argv[2] ?? DEFAULT_SERVER_URL;
 const seconds = Number(process.argv[3] ?? 10);
+const rounds = Number(process.argv[4] ?? 2);
 
 const database = await freshDatabase(serverUrl);
 const stops = [];
@@ -34,7 +35,7 @@ try {
   if (created.status !== 201) throw new Error(`template not created: ${created.status}`);
   const id = created.body.id;
 
-  const barePort = freePort();
+  const barePort = await freePort();
   const bare = startProcess('bench/lib/bare-template-server.mjs', {
     DATABASE_URL: database.url,
     PORT: String(barePort),
@@ -65,10 +66,18 @@ try {
 
   const rows = [];
   const ratios = [];
-  // Interleaved, so that a noisy neighbour on the machine hits both sides alike.
-  for (let round = 1; round <= 2; round++) {
-    const bareResult = await load({ ...routes.bare, duration: seconds });
-    const appResult = await load({ ...routes.app, duration: seconds });
+  // Interleaved, the order swapped every round, so that a noisy neighbour or a drift of the
+  // machine hits both sides alike.
+  for (let round = 1; round <= rounds; round++) {
+    let bareResult;
+    let appResult;
+    if (round % 2) {
+      bareResult = await load({ ...routes.bare, duration: seconds });
+      appResult = await load({ ...routes.app, duration: seconds });
+    } else {
+      appResult = await load({ ...routes.app, duration: seconds });
+      bareResult = await load({ ...routes.bare, duration: seconds });
+    }
     const meResult = await load({ ...routes.me, duration: seconds });
     rows.push(summary(`${routes.bare.title} #${round}`, bareResult));
     rows.push(summary(`${routes.app.title} #${round}`, appResult));
@@ -77,6 +86,9 @@ try {
   }
   console.table(rows);
   console.log(`app / bare, per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}`);
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const median = (sorted[(sorted.length - 1) >> 1] + sorted[sorted.length >> 1]) / 2;
+  console.log(`app / bare, median of ${ratios.length} rounds: ${median.toFixed(2)}`);
 } finally {
   for (const stop of stops.reverse()) await stop();
   await database.drop();

@@ -4,12 +4,20 @@ import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
 import pg from 'pg';
 
 export const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
-export function freePort() {
-  return 3900 + Math.floor(Math.random() * 1000);
+/** A port nothing listens on now: the system's pick for port 0 (other services run here). */
+export async function freePort() {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  server.close();
+  await once(server, 'close');
+  return port;
 }
 
 async function admin(serverUrl, sql) {
@@ -68,7 +76,7 @@ export function startProcess(script, env, nodeArgs = []) {
  * go to Node (e.g. `--cpu-prof`).
  */
 export async function startApp(databaseUrl, env = {}, nodeArgs = [], script = 'dist/src/main.js') {
-  const port = freePort();
+  const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const app = startProcess(
     script,
