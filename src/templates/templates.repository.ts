@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { Repository } from 'typeorm';
 import { likePattern } from '../common/pagination/paginated.js';
 import { Template } from './template.entity.js';
@@ -67,6 +68,11 @@ interface TemplateRow {
 export class TemplatesRepository {
   constructor(@InjectRepository(Template) private readonly templates: Repository<Template>) {}
 
+  /** `PostgresDriver.master`: the `pg` pool TypeORM queries through (typed `any` there). */
+  private get pool(): Pool {
+    return (this.templates.manager.connection.driver as unknown as { master: Pool }).master;
+  }
+
   async insert(values: NewTemplate): Promise<Template> {
     const template = this.templates.create({ ...values, version: 1 });
     // insert() writes the generated id and timestamps back into the entity.
@@ -75,11 +81,12 @@ export class TemplatesRepository {
   }
 
   /**
-   * The hot read: one statement straight to the driver, no query building and no entity
-   * hydration, only the columns a representation needs.
+   * The hot read: one statement on the pool of TypeORM's own PostgreSQL driver (the same
+   * connections and settings), without a query runner made for it, query building or entity
+   * hydration, and only the columns a representation needs.
    */
   async findOwned({ id, ownerId }: OwnedTemplateKey): Promise<TemplateView | null> {
-    const rows = await this.templates.query<TemplateView[]>(FIND_OWNED, [id, ownerId]);
+    const { rows } = await this.pool.query<TemplateView>(FIND_OWNED, [id, ownerId]);
     return rows[0] ?? null;
   }
 
