@@ -128,6 +128,29 @@ describe('Revocation answered from memory, two instances (e2e)', () => {
     });
   });
 
+  it('refuses a logged-out token on the next request to the instance that answered the logout, under a steady load', async () => {
+    // The load keeps the state freshly proved, so answers come from memory without a round
+    // trip of their own: the logout's answer must still reach the next one.
+    const kept = await signedIn();
+    let loading = true;
+    const load = Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (loading) expect(await me(servers[0], kept.tokens.access_token)).toBe(200);
+      }),
+    );
+    try {
+      for (let round = 0; round < 10; round += 1) {
+        const { tokens } = await signedIn();
+        const logout = await a.post('/api/v1/auth/logout', { token: tokens.access_token });
+        expect(logout.status).toBe(204);
+        expect(await me(servers[0], tokens.access_token)).toBe(401);
+      }
+    } finally {
+      loading = false;
+      await load;
+    }
+  });
+
   it('ends sessions revoked by plain SQL on both instances within one second', async () => {
     const { tokens, userId } = await signedIn();
     await sql(database.url, 'UPDATE sessions SET revoked_at = now() WHERE user_id = $1', [userId]);

@@ -1,11 +1,21 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  OnModuleInit,
+  Optional,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { HttpAdapterHost } from '@nestjs/core';
 import { Interval } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import pg from 'pg';
+import type { FastifyInstance } from 'fastify';
 import { DataSource } from 'typeorm';
 import type { Environment } from '../config/environment.js';
 import { User } from '../users/user.entity.js';
+import { Freshness } from './freshness.js';
 import { RevocationState, StateSnapshot } from './revocation-state.js';
 import { SharedRoundTrip } from './shared-round-trip.js';
 
@@ -15,6 +25,11 @@ export const AUTH_STATE_CHANNEL = 'auth_state';
 export const FEED_APPLICATION_NAME = 'auth-service revocation feed';
 
 const SYNC_TIMEOUT_MS = 1000;
+/** How old the proof of freshness of an answer from memory may be (see Freshness). */
+const MAX_STATE_AGE_MS = 250;
+/** Methods that never write; an answer to any other may have revoked something. */
+const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const FRESH = Promise.resolve(true);
 const HEARTBEAT_TIMEOUT_MS = 5000;
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 2000;
@@ -38,14 +53,13 @@ type Notice =
  * in commit order. When that connection drops, the state stops answering (`sync` says no and
  * the bearer check queries the database per request) until it is connected and loaded again.
  *
- * `sync` is what makes an answer from memory as fresh as a query: a round trip on the
- * listening connection that starts after the request arrived. PostgreSQL sends a listening
- * session the notifications already committed before it reports that round trip done, so
- * any revocation whose answer the caller saw has been applied. Concurrent requests share one
- * round trip (SharedRoundTrip).
+ * `sync` says whether an answer from memory may be given now: round trips on the listening
+ * connection prove how recent the state is (Freshness). A revocation this instance answered is
+ * honoured by its next request; one committed anywhere else, within MAX_STATE_AGE_MS plus a
+ * round trip. Requests that need a new trip share one (SharedRoundTrip).
  */
 @Injectable()
-export class RevocationFeed implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RevocationFeed implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   readonly state: RevocationState;
   private readonly logger = new Logger(RevocationFeed.name);
   private client?: pg.Client;
@@ -56,12 +70,24 @@ export class RevocationFeed implements OnApplicationBootstrap, OnApplicationShut
   private reconnectDelay = RECONNECT_MIN_MS;
   private reconnectTimer?: NodeJS.Timeout;
   private readonly roundTrips = new SharedRoundTrip(() => this.roundTrip());
+  private readonly freshness = new Freshness(MAX_STATE_AGE_MS);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     config: ConfigService<Environment, true>,
+    // Absent in the CLI, which answers no requests.
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {
     this.state = new RevocationState(config.get('JWT_ACCESS_TTL', { infer: true }) * 1000);
+  }
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost?.httpAdapter?.getInstance<FastifyInstance>();
+    // Before the answer goes out, so that the caller's next request cannot overtake it.
+    fastify?.addHook('onSend', (request, _reply, payload, done) => {
+      if (!READ_ONLY_METHODS.has(request.method)) this.freshness.written();
+      done(null, payload);
+    });
   }
 
   get live(): boolean {
@@ -81,19 +107,35 @@ export class RevocationFeed implements OnApplicationBootstrap, OnApplicationShut
     await client?.end().catch(() => undefined);
   }
 
-  /** True when the state holds everything committed before this call. */
+  /**
+   * True when the state may answer now: it holds every revocation this instance answered and
+   * every one committed elsewhere more than MAX_STATE_AGE_MS ago. False: ask the database.
+   */
   sync(): Promise<boolean> {
     if (!this.ready) return Promise.resolve(false);
-    return this.roundTrips.wait();
+    switch (this.freshness.verdict()) {
+      case 'fresh':
+        return FRESH;
+      case 'fresh-refresh':
+        void this.roundTrips.wait();
+        return FRESH;
+      case 'stale':
+        return this.roundTrips.wait();
+    }
   }
 
   private roundTrip(): Promise<boolean> {
     const client = this.client;
     const generation = this.generation;
     if (!client || !this.ready) return Promise.resolve(false);
+    const startedAt = this.freshness.now();
     return withTimeout(
       client.query('SELECT 1').then(
-        () => this.ready && this.generation === generation,
+        () => {
+          const current = this.ready && this.generation === generation;
+          if (current) this.freshness.confirmed(startedAt);
+          return current;
+        },
         () => false,
       ),
       SYNC_TIMEOUT_MS,
@@ -257,6 +299,7 @@ export class RevocationFeed implements OnApplicationBootstrap, OnApplicationShut
 
   private lose(): void {
     this.ready = false;
+    this.freshness.forget();
     this.generation++;
     this.client = undefined;
   }
