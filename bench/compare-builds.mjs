@@ -5,7 +5,13 @@
 // git), inside this checkout so that it resolves the same node_modules.
 //
 //   npm run build && node bench/compare-builds.mjs <postgres-server-url> <seconds> <rounds> dist [other-dist ...]
+//
+// With BENCH_CPU_RATE=<req/s>, each round also offers that fixed rate (below every build's
+// ceiling) for the same time and prints the server's CPU time per request (user + system, from
+// /proc): a cost of a few percent shows there long before the machine's noise lets a
+// throughput ratio show it.
 import {
+  cpuSeconds,
   DEFAULT_SERVER_URL,
   freePort,
   freshDatabase,
@@ -22,11 +28,13 @@ const seconds = Number(secondsArg);
 const rounds = Number(roundsArg);
 if (builds.length === 0) builds.push('dist');
 const path = process.env.BENCH_PATH ?? '/api/v1/users/me';
+const cpuRate = Number(process.env.BENCH_CPU_RATE ?? 0);
 
 const barePort = await freePort();
 const bare = startProcess('bench/lib/bare-json-server.mjs', { PORT: String(barePort) });
 const bareUrl = `http://127.0.0.1:${barePort}/bare`;
 const ratios = new Map(builds.map((build) => [build, []]));
+const cpuPerRequest = new Map(builds.map((build) => [build, []]));
 try {
   await waitUntilHealthy(`http://127.0.0.1:${barePort}`);
   await load({ url: bareUrl, duration: 2 });
@@ -46,6 +54,15 @@ try {
         console.log(
           `round ${round} ${build}: bare ${Math.round(ceiling)} req/s, ${path} ${Math.round(result.requests.average)} req/s, ratio ${ratio.toFixed(3)}, non-2xx ${result.non2xx}`,
         );
+        if (cpuRate) {
+          const before = cpuSeconds(server.child.pid);
+          const paced = await load({ url, headers, duration: seconds, overallRate: cpuRate });
+          const micros = ((cpuSeconds(server.child.pid) - before) / paced.requests.total) * 1e6;
+          cpuPerRequest.get(build).push(micros);
+          console.log(
+            `round ${round} ${build}: at ${cpuRate} req/s offered, ${Math.round(paced.requests.average)} answered, ${micros.toFixed(1)} µs CPU per request, non-2xx ${paced.non2xx}`,
+          );
+        }
       } finally {
         await server.stop();
         await database.drop();
@@ -60,4 +77,10 @@ for (const [build, values] of ratios) {
   console.log(
     `${build}: mean ratio ${mean(values).toFixed(3)} (${values.map((v) => v.toFixed(3)).join(', ')})`,
   );
+  const cpu = cpuPerRequest.get(build);
+  if (cpu.length) {
+    console.log(
+      `${build}: mean ${mean(cpu).toFixed(1)} µs CPU per request (${cpu.map((v) => v.toFixed(1)).join(', ')})`,
+    );
+  }
 }
