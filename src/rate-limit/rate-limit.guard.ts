@@ -21,18 +21,21 @@ export function loginName(body: unknown): string {
   return name.trim().toLowerCase();
 }
 
-const rateLimited = (bucket: RateLimitBucket, request: FastifyRequest) => ({
-  type: SecurityEventType.RateLimited,
-  userId: null,
+function rateLimited(bucket: RateLimitBucket, request: FastifyRequest) {
   // Set when the bearer guard ran first: a limited route that needs a token.
-  actorId: (request as { user?: AuthenticatedUser }).user?.user.id ?? null,
-  sessionId: (request as { user?: AuthenticatedUser }).user?.token.sid ?? null,
-  details: {
-    bucket,
-    route: request.routeOptions.url ?? null,
-    ...(bucket === 'login' ? { identifier: loginName(request.body).slice(0, 254) } : {}),
-  },
-});
+  const caller = (request as { user?: AuthenticatedUser }).user;
+  return {
+    type: SecurityEventType.RateLimited,
+    userId: null,
+    actorId: caller?.user.id ?? null,
+    sessionId: caller?.token.sid ?? null,
+    details: {
+      bucket,
+      route: request.routeOptions.url ?? null,
+      ...(bucket === 'login' ? { identifier: loginName(request.body).slice(0, 254) } : {}),
+    },
+  };
+}
 
 /**
  * Applies the limits of the API guide to the routes marked `@RateLimit(...)`: login attempts per
