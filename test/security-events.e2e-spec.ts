@@ -367,3 +367,31 @@ describe('Security events of rate limiting (e2e)', () => {
     expect(JSON.stringify(events)).not.toContain('guess number two');
   });
 });
+
+describe('Security events of rate limiting on a route that needs a token (e2e)', () => {
+  const suite = useApp({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_AUTH: '1' });
+  const { http } = suite;
+
+  it('names the signed-in caller and their session as the actor', async () => {
+    const { user, tokens } = await signUp(http);
+    const resend = () =>
+      http.post('/api/v1/auth/email/verify/resend', { token: tokens.access_token });
+    expect((await resend()).status).toBe(202);
+    expectProblem(await resend(), 429, 'too-many-requests');
+
+    const dataSource = suite.app().get(DataSource);
+    let rows: { actor_id: string | null; session_id: string | null }[] = [];
+    for (let attempt = 0; attempt < 50 && !rows.length; attempt += 1) {
+      if (attempt) await new Promise((resolve) => setTimeout(resolve, 100));
+      rows = await dataSource.query(
+        `SELECT actor_id, session_id FROM security_events WHERE type = 'auth.rate_limited'`,
+      );
+    }
+    expect(rows).toEqual([
+      {
+        actor_id: user.id,
+        session_id: (claimsOf(tokens.access_token) as { sid: string }).sid,
+      },
+    ]);
+  });
+});

@@ -22,7 +22,8 @@ export function loginName(body: unknown): string {
 }
 
 function rateLimited(bucket: RateLimitBucket, request: FastifyRequest) {
-  // Set when the bearer guard ran first: a limited route that needs a token.
+  // On a limited route that needs a token, the bearer guard (registered by AppModule, ahead of
+  // this one) has already named the caller.
   const caller = (request as { user?: AuthenticatedUser }).user;
   return {
     type: SecurityEventType.RateLimited,
