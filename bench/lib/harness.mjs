@@ -58,10 +58,19 @@ export async function waitUntilHealthy(base, timeoutMs = 30_000) {
 
 /** Starts a Node script in its own process; `stop()` ends it with SIGTERM. */
 export function startProcess(script, env, nodeArgs = []) {
-  const child = spawn(process.execPath, [...nodeArgs, script], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const args = [...nodeArgs, script];
+  // BENCH_SERVER_CPUS=1 pins the process to those CPUs (taskset execs Node in place, so the pid
+  // is Node's); run the bench itself under `taskset -c 0` and the load no longer competes with
+  // the server for a core.
+  const cpus = process.env.BENCH_SERVER_CPUS;
+  const child = spawn(
+    cpus ? 'taskset' : process.execPath,
+    cpus ? ['-c', cpus, process.execPath, ...args] : args,
+    {
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   return {
     child,
     async stop() {
