@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyInstance, onResponseHookHandler } from 'fastify';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import { DurationHistogram, DurationSeries } from './duration-histogram.js';
 
 /** What a client got from a login or refresh, read from the answer's status. */
 export function authOutcome(status: number): string {
@@ -18,8 +19,6 @@ export function authOutcome(status: number): string {
 /** Where a request that matched no route is counted: one label value, never the raw URL. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
-type Observer = { observe(seconds: number): void };
-
 /**
  * The service's Prometheus metrics, in a registry of its own (not prom-client's global one), so
  * that several apps in one process (the e2e tests) do not register the same names twice.
@@ -28,13 +27,11 @@ type Observer = { observe(seconds: number): void };
 export class MetricsService {
   readonly registry = new Registry();
 
-  private readonly httpDuration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request duration by method, route template and status',
-    labelNames: ['method', 'route', 'status_code'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [this.registry],
-  });
+  private readonly httpDuration = new DurationHistogram(
+    'http_request_duration_seconds',
+    'HTTP request duration by method, route template and status',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  ).register(this.registry);
 
   private readonly logins = new Counter({
     name: 'auth_logins_total',
@@ -104,9 +101,10 @@ export class MetricsService {
 
   /**
    * Times every answer. Called before the routes are registered (app.factory.ts): each route gets
-   * an onResponse hook of its own that already knows its template, so an answer costs two map
-   * lookups and one observation, not a route-options object and a label key per request. The
-   * not-found handler is no route; one global hook times its answers and passes over the rest.
+   * an onResponse hook of its own that already knows its template and holds its series, so an
+   * answer costs two map lookups and a bucket count, not a route-options object, a label key and
+   * prom-client's observe (see DurationHistogram). The not-found handler is no route; one
+   * global hook times its answers and passes over the rest.
    */
   instrument(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
@@ -151,7 +149,7 @@ export class MetricsService {
 
   /** The onResponse hook of one route template, with its duration children by method and status. */
   private timer(route: string): onResponseHookHandler {
-    const children = new Map<string, Map<number, Observer>>();
+    const children = new Map<string, Map<number, DurationSeries>>();
     // Logins and refreshes are counted from their answers, so the services need no metrics code.
     const outcomes = route.endsWith('/auth/login')
       ? this.logins
@@ -162,10 +160,9 @@ export class MetricsService {
       const { method } = request;
       const status = reply.statusCode;
       let byStatus = children.get(method);
-      if (!byStatus) children.set(method, (byStatus = new Map<number, Observer>()));
+      if (!byStatus) children.set(method, (byStatus = new Map<number, DurationSeries>()));
       let child = byStatus.get(status);
       if (!child) {
-        // A string label value, so that prom-client's per-observation key needs no conversion.
         child = this.httpDuration.labels({ method, route, status_code: String(status) });
         byStatus.set(status, child);
       }
