@@ -1,12 +1,11 @@
 import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import type { FastifyRequest } from 'fastify';
 import { AppException } from '../common/errors/app.exception.js';
 import { IS_PUBLIC } from '../common/decorators/public.decorator.js';
 import { Problem } from '../common/errors/problem.js';
 import { tokenProblem } from './access-token.service.js';
-import type { AuthenticatedUser } from '../common/principal/principal.js';
+import type { AuthenticatedUser, CallerRequest } from '../common/principal/principal.js';
 import { bearerCheckOutcome } from '../metrics/bearer-check-outcome.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { BearerCheckService } from './bearer-check.service.js';
@@ -16,8 +15,6 @@ import { VerifiedTokens } from './verified-tokens.js';
 
 /** What passport-jwt says when a request carries no token. */
 const NO_TOKEN = 'No auth token';
-
-type Request = FastifyRequest & { user?: AuthenticatedUser };
 
 /**
  * The global guard: every route needs a live access token unless it says `@Public()`.
@@ -43,7 +40,7 @@ export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
       context.getClass(),
     ]);
     if (isPublic) return true;
-    const request = context.switchToHttp().getRequest<Request>();
+    const request = context.switchToHttp().getRequest<CallerRequest>();
     const token = accessTokenFromRequest(request);
     const claims = token ? this.verified.claimsOf(token) : undefined;
     return claims
@@ -68,7 +65,7 @@ export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
 
   private async verifyAndRemember(
     context: ExecutionContext,
-    request: Request,
+    request: CallerRequest,
     token: string | null,
   ): Promise<boolean> {
     // AuthGuard's canActivate is async: it sets request.user or throws handleRequest's refusal.
@@ -78,7 +75,7 @@ export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
   }
 
   private async checkRemembered(
-    request: Request,
+    request: CallerRequest,
     claims: AuthenticatedUser['token'],
   ): Promise<boolean> {
     let caller: AuthenticatedUser | false = false;

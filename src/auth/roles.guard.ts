@@ -1,11 +1,10 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
 import { ROLES } from '../common/decorators/roles.decorator.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Role } from '../common/principal/principal.js';
-import type { AuthenticatedUser } from '../common/principal/principal.js';
+import type { CallerRequest } from '../common/principal/principal.js';
 
 /**
  * The second global guard, after JwtAuthGuard: a route marked `@Roles(...)` needs one of
@@ -22,9 +21,7 @@ export class RolesGuard implements CanActivate {
       context.getClass(),
     ]);
     if (!roles?.length) return true;
-    const request = context
-      .switchToHttp()
-      .getRequest<FastifyRequest & { user?: AuthenticatedUser }>();
+    const request = context.switchToHttp().getRequest<CallerRequest>();
     const role = request.user?.user.role;
     if (role === undefined || !roles.includes(role)) {
       throw new AppException(Problem.Forbidden, `This route needs the ${roles.join(' or ')} role.`);

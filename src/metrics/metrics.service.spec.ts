@@ -35,22 +35,16 @@ describe(MetricsService.name, () => {
     for (let i = 0; i < 3; i += 1) sut.countBearerCheck('ok');
     sut.countBearerCheck('revoked');
 
+    const bearer = (text: string, outcome: string) =>
+      samples(text, 'auth_bearer_checks_total', { outcome });
     const first = await sut.render();
-    expect(samples(first, 'auth_bearer_checks_total', { outcome: 'ok' })).toEqual([
-      'auth_bearer_checks_total{outcome="ok"} 3',
-    ]);
-    expect(samples(first, 'auth_bearer_checks_total', { outcome: 'revoked' })).toEqual([
-      'auth_bearer_checks_total{outcome="revoked"} 1',
-    ]);
+    expect(bearer(first, 'ok')).toEqual(['auth_bearer_checks_total{outcome="ok"} 3']);
+    expect(bearer(first, 'revoked')).toEqual(['auth_bearer_checks_total{outcome="revoked"} 1']);
 
     sut.countBearerCheck('ok');
     const second = await sut.render();
-    expect(samples(second, 'auth_bearer_checks_total', { outcome: 'ok' })).toEqual([
-      'auth_bearer_checks_total{outcome="ok"} 4',
-    ]);
-    expect(samples(second, 'auth_bearer_checks_total', { outcome: 'revoked' })).toEqual([
-      'auth_bearer_checks_total{outcome="revoked"} 1',
-    ]);
+    expect(bearer(second, 'ok')).toEqual(['auth_bearer_checks_total{outcome="ok"} 4']);
+    expect(bearer(second, 'revoked')).toEqual(['auth_bearer_checks_total{outcome="revoked"} 1']);
   });
 
   describe('instrument', () => {

@@ -7,7 +7,7 @@ import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
 import { clientInfoOf } from '../common/principal/client-info.js';
-import type { AuthenticatedUser } from '../common/principal/principal.js';
+import type { CallerRequest } from '../common/principal/principal.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
 import { RATE_LIMIT_BUCKET, RateLimitBucket } from './rate-limit.decorator.js';
@@ -24,7 +24,7 @@ export function loginName(body: unknown): string {
 function rateLimited(bucket: RateLimitBucket, request: FastifyRequest) {
   // On a limited route that needs a token, the bearer guard (registered by AppModule, ahead of
   // this one) has already named the caller.
-  const caller = (request as { user?: AuthenticatedUser }).user;
+  const caller = (request as CallerRequest).user;
   return {
     type: SecurityEventType.RateLimited,
     userId: null,

@@ -1,3 +1,5 @@
+import type { FastifyRequest } from 'fastify';
+
 /**
  * Who is calling: the vocabulary every feature shares (guards, decorators, services), kept
  * here so that none of them has to import the users or auth feature to name it.
@@ -38,3 +40,6 @@ export interface AuthenticatedUser {
   user: Principal;
   token: AccessTokenClaims;
 }
+
+/** A request as the bearer guard leaves it: `user` is set once the caller is known. */
+export type CallerRequest = FastifyRequest & { user?: AuthenticatedUser };
