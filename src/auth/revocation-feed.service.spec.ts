@@ -1,10 +1,12 @@
-import { describe, expect, it, jest } from '@jest/globals';
+import { EventEmitter } from 'node:events';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import type { ConfigService } from '@nestjs/config';
 import type { HttpAdapterHost } from '@nestjs/core';
+import type pg from 'pg';
 import type { DataSource } from 'typeorm';
 import type { Environment } from '../config/environment.js';
 import type { Freshness } from './freshness.js';
-import { RevocationFeed } from './revocation-feed.service.js';
+import { AUTH_STATE_CHANNEL, RevocationFeed } from './revocation-feed.service.js';
 
 type OnSend = (
   request: { method: string },
@@ -26,7 +28,76 @@ function feedWithHooks() {
   return { send: hooks.onSend, written };
 }
 
+const config = { get: () => 900 } as unknown as ConfigService<Environment, true>;
+const dataSource = { options: {} } as unknown as DataSource;
+
+/**
+ * A listening connection that answers every query with no rows, and can be told to wait
+ * before it connects and to deliver a notification with the answer to a given query (as
+ * PostgreSQL delivers those committed during a transaction when it ends).
+ */
+class ScriptedConnection extends EventEmitter {
+  private opened = Promise.resolve();
+  open: () => void = () => undefined;
+  private readonly notices = new Map<string, object>();
+
+  holdConnect(): this {
+    this.opened = new Promise((resolve) => (this.open = resolve));
+    return this;
+  }
+
+  notifyWith(sql: string, notice: object): this {
+    this.notices.set(sql, notice);
+    return this;
+  }
+
+  connect(): Promise<void> {
+    return this.opened;
+  }
+
+  async query(sql: string): Promise<{ rows: unknown[] }> {
+    await this.opened;
+    const notice = this.notices.get(sql);
+    if (notice) {
+      this.emit('notification', { channel: AUTH_STATE_CHANNEL, payload: JSON.stringify(notice) });
+    }
+    return { rows: [] };
+  }
+
+  end(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** A feed whose connections are the given scripted ones, in order. */
+class ScriptedFeed extends RevocationFeed {
+  readonly opened: ScriptedConnection[] = [];
+
+  constructor(private readonly script: ScriptedConnection[]) {
+    super(dataSource, config);
+  }
+
+  protected override openConnection(): pg.Client {
+    const next = this.script.shift() ?? new ScriptedConnection();
+    this.opened.push(next);
+    return next as unknown as pg.Client;
+  }
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition(); waited += 10) {
+    if (waited > 2000) throw new Error('The condition did not hold within 2 s.');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 describe(RevocationFeed.name, () => {
+  let feed: ScriptedFeed | undefined;
+  afterEach(async () => {
+    await feed?.onApplicationShutdown();
+    feed = undefined;
+  });
+
   it.each(['POST', 'PATCH', 'PUT', 'DELETE'])(
     'marks an answer to %s as a write before it goes out, passing the payload on',
     (method) => {
@@ -47,7 +118,33 @@ describe(RevocationFeed.name, () => {
   });
 
   it('answers nothing from memory before it has loaded the state', async () => {
-    const config = { get: () => 900 } as unknown as ConfigService<Environment, true>;
-    await expect(new RevocationFeed({} as DataSource, config).sync()).resolves.toBe(false);
+    await expect(new RevocationFeed(dataSource, config).sync()).resolves.toBe(false);
+  });
+
+  it('answers from memory once loaded and confirmed by a round trip', async () => {
+    feed = new ScriptedFeed([]);
+    await feed.onApplicationBootstrap();
+    expect(feed.live).toBe(true);
+    await expect(feed.sync()).resolves.toBe(true);
+  });
+
+  it('answers nothing from memory after a TRUNCATE committed during its load, until loaded again', async () => {
+    const next = new ScriptedConnection().holdConnect();
+    feed = new ScriptedFeed([
+      new ScriptedConnection().notifyWith('COMMIT', { kind: 'reset' }),
+      next,
+    ]);
+    await feed.onApplicationBootstrap();
+    expect(feed.live).toBe(false);
+
+    // The next connection is made but has not loaded: its round trips prove nothing.
+    const reconnecting = feed;
+    await until(() => reconnecting.opened.length === 2);
+    const answer = feed.sync();
+    next.open();
+    await expect(answer).resolves.toBe(false);
+
+    await until(() => reconnecting.live);
+    await expect(feed.sync()).resolves.toBe(true);
   });
 });

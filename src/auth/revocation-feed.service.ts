@@ -63,7 +63,11 @@ export class RevocationFeed implements OnModuleInit, OnApplicationBootstrap, OnA
   readonly state: RevocationState;
   private readonly logger = new Logger(RevocationFeed.name);
   private client?: pg.Client;
-  private ready = false;
+  /**
+   * The connection the state was loaded over. The state answers only while it is the current
+   * one: a connection that replaced it has not loaded yet, and its round trips prove nothing.
+   */
+  private loaded?: pg.Client;
   /** Bumped on every connection lost, so that a round trip begun before does not count. */
   private generation = 0;
   private stopped = false;
@@ -91,7 +95,7 @@ export class RevocationFeed implements OnModuleInit, OnApplicationBootstrap, OnA
   }
 
   get live(): boolean {
-    return this.ready;
+    return this.client !== undefined && this.loaded === this.client;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -112,7 +116,7 @@ export class RevocationFeed implements OnModuleInit, OnApplicationBootstrap, OnA
    * every one committed elsewhere more than MAX_STATE_AGE_MS ago. False: ask the database.
    */
   sync(): Promise<boolean> {
-    if (!this.ready) return Promise.resolve(false);
+    if (!this.live) return Promise.resolve(false);
     switch (this.freshness.verdict()) {
       case 'fresh':
         return FRESH;
@@ -127,12 +131,12 @@ export class RevocationFeed implements OnModuleInit, OnApplicationBootstrap, OnA
   private roundTrip(): Promise<boolean> {
     const client = this.client;
     const generation = this.generation;
-    if (!client || !this.ready) return Promise.resolve(false);
+    if (!client || !this.live) return Promise.resolve(false);
     const startedAt = this.freshness.now();
     return withTimeout(
       client.query('SELECT 1').then(
         () => {
-          const current = this.ready && this.generation === generation;
+          const current = this.loaded === client && this.generation === generation;
           if (current) this.freshness.confirmed(startedAt);
           return current;
         },
@@ -152,7 +156,7 @@ export class RevocationFeed implements OnModuleInit, OnApplicationBootstrap, OnA
   @Interval(5_000)
   async heartbeat(): Promise<void> {
     const client = this.client;
-    if (!client || !this.ready) return;
+    if (!client || !this.live) return;
     const alive = await withTimeout(
       client.query('SELECT 1').then(
         () => true,
@@ -170,12 +174,7 @@ export class RevocationFeed implements OnModuleInit, OnApplicationBootstrap, OnA
   private async connect(): Promise<void> {
     if (this.stopped) return;
     const options = this.dataSource.options as { url?: string };
-    const client = new pg.Client({
-      connectionString: options.url,
-      application_name: FEED_APPLICATION_NAME,
-      keepAlive: true,
-      connectionTimeoutMillis: 2000,
-    });
+    const client = this.openConnection(options.url);
     const buffered: Notice[] = [];
     let loading = true;
     client.on('notification', (message) => {
@@ -203,8 +202,10 @@ export class RevocationFeed implements OnModuleInit, OnApplicationBootstrap, OnA
       if (client !== this.client) return;
       this.state.replace(snapshot);
       for (const notice of buffered) this.apply(notice);
+      // A TRUNCATE committed while loading has dropped this connection: the next one loads.
+      if (client !== this.client) return;
       loading = false;
-      this.ready = true;
+      this.loaded = client;
       this.reconnectDelay = RECONNECT_MIN_MS;
       const size = this.state.size;
       this.logger.log(
@@ -216,6 +217,16 @@ export class RevocationFeed implements OnModuleInit, OnApplicationBootstrap, OnA
       }
       this.drop(client);
     }
+  }
+
+  /** A connection of its own, not from the pool (a LISTEN lasts as long as its session). */
+  protected openConnection(url: string | undefined): pg.Client {
+    return new pg.Client({
+      connectionString: url,
+      application_name: FEED_APPLICATION_NAME,
+      keepAlive: true,
+      connectionTimeoutMillis: 2000,
+    });
   }
 
   /** The three tables in one snapshot; notifications committed meanwhile are buffered. */
@@ -298,7 +309,7 @@ export class RevocationFeed implements OnModuleInit, OnApplicationBootstrap, OnA
   }
 
   private lose(): void {
-    this.ready = false;
+    this.loaded = undefined;
     this.freshness.forget();
     this.generation++;
     this.client = undefined;
