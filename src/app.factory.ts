@@ -11,6 +11,7 @@ import { clientErrorHandler, frameworkErrorHandler } from './common/http/transpo
 import { createLogger, PinoNestLogger } from './common/logging/logger.js';
 import type { Environment } from './config/environment.js';
 import { METRICS_PATH } from './metrics/metrics.controller.js';
+import { MetricsService } from './metrics/metrics.service.js';
 
 export const API_PREFIX = 'api/v1';
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -72,6 +73,8 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     bodyParser: false,
   });
 
+  // Before any route is registered (Swagger's below, the controllers' in init()).
+  app.get(MetricsService).instrument();
   const fastify = app.getHttpAdapter().getInstance();
   // Bodies are JSON only: any other media type is a 415 problem.
   fastify.removeContentTypeParser(['text/plain']);
