@@ -24,6 +24,8 @@ const UNAVAILABLE_MESSAGES = [
   // pg's query_timeout: the server took the query and never answered
   'Query read timeout',
   'Connection terminated due to connection timeout',
+  // a pooled client ended under a query: the app is shutting down, another instance can answer
+  'Client was closed and is not queryable',
 ];
 
 /** True when an error means the database cannot be reached, rather than a bad query. */

@@ -82,4 +82,15 @@ describe(ProblemDetailsFilter.name, () => {
     expect(status).toBe(503);
     expect(body.type).toBe('/problems/service-unavailable');
   });
+
+  it.each(['Connection terminated', 'Client was closed and is not queryable'])(
+    'answers 503 when a query fails because its connection went away during shutdown (%s)',
+    (message) => {
+      // As TypeORM wraps the driver's error.
+      const error = Object.assign(new Error(message), { driverError: new Error(message) });
+      const { status, body } = run(error);
+      expect(status).toBe(503);
+      expect(body.type).toBe('/problems/service-unavailable');
+    },
+  );
 });
