@@ -34,6 +34,10 @@ export class RedisRateLimitStore extends RateLimitStore implements OnModuleInit,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: COMMAND_TIMEOUT_MS,
+      // How long a closing socket may take before it is destroyed. ioredis also arms this timer
+      // for a socket that had already closed (Redis away at shutdown), and it holds the process
+      // open until it fires: its default of 2 s kept Jest from exiting after the unit run.
+      disconnectTimeout: COMMAND_TIMEOUT_MS,
     });
     this.redis.on('error', (error: Error) => this.fallBack(error.message));
     this.redis.on('ready', () => {
