@@ -8,7 +8,7 @@ import {
   TestDatabase,
   ThrowAwayPostgres,
 } from './support/database.js';
-import { within } from './support/poll.js';
+import { sleep, within } from './support/poll.js';
 import { buildOnce, Server, startServer } from './support/server.js';
 
 const ME = '/api/v1/users/me';
@@ -81,6 +81,43 @@ async function killFeeds(url: string, instances: number): Promise<number> {
     [FEED_APPLICATION_NAME],
   );
   return rows.length;
+}
+
+/** How many instances' listening connections are waiting for a table lock. */
+async function feedsWaitingForLock(url: string): Promise<number> {
+  const { rows } = await sql(
+    url,
+    `SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE application_name = $1 AND datname = current_database() AND wait_event_type = 'Lock'`,
+    [FEED_APPLICATION_NAME],
+  );
+  return rows[0].n as number;
+}
+
+/** A transaction of its own that holds `sessions` locked until `release`. */
+async function lockSessions(url: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const { rows } = await client.query('SELECT pg_backend_pid() AS pid');
+  await client.query('BEGIN');
+  const locked = client.query('LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE');
+  let released: Promise<void> | undefined;
+  const release = () =>
+    (released ??= (async () => {
+      await locked.catch(() => undefined);
+      await client.query('ROLLBACK').catch(() => undefined);
+      await client.end();
+    })());
+  /** True while it waits for the lock. */
+  const waiting = async () =>
+    (
+      await sql(
+        url,
+        `SELECT wait_event_type = 'Lock' AS waiting FROM pg_stat_activity WHERE pid = $1`,
+        [rows[0].pid],
+      )
+    ).rows[0]?.waiting === true;
+  return { client, locked, release, waiting };
 }
 
 describe('Revocation answered from memory, two instances (e2e)', () => {
@@ -204,6 +241,45 @@ describe('Revocation answered from memory, two instances (e2e)', () => {
       }),
     );
     for (const server of servers) expect(await me(server, tokens.access_token)).toBe(401);
+  }, 30_000);
+
+  it('answers nothing from memory while it reloads after a TRUNCATE committed during its load', async () => {
+    const kept = await signedIn();
+    const doomed = await signedIn();
+    const url = database.url;
+    // The feeds reconnect, and their loads wait behind a transaction that holds `sessions` and
+    // then commits a TRUNCATE: its notification reaches them after they have loaded. Old code
+    // then answered both requests below with 200 from the state those loads read.
+    const truncating = await lockSessions(url);
+    let holding: Awaited<ReturnType<typeof lockSessions>> | undefined;
+    // A feed that waits for a lock gives up after 200 ms and retries later: a wait that finds
+    // one waiting is enough (the other instance's feed may be between two tries).
+    const aFeedWaits = () =>
+      within(10_000, async () => (await feedsWaitingForLock(url)) > 0, { every: 5 });
+    try {
+      await truncating.locked;
+      expect(await killFeeds(url, servers.length)).toBe(2);
+      await aFeedWaits();
+      // Queued behind the loads: holds `sessions` from the moment they end until released.
+      holding = await lockSessions(url);
+      await within(5000, holding.waiting, { every: 5 });
+      await truncating.client.query('TRUNCATE revoked_access_tokens');
+      await truncating.client.query('COMMIT');
+      await holding.locked;
+      // Written after those loads; nothing listening holds it until a feed has loaded again.
+      await sql(url, 'UPDATE users SET is_active = false WHERE id = $1', [doomed.userId]);
+      // The reloads after the TRUNCATE wait behind `holding`; a request now must not be
+      // answered from what the interrupted loads read.
+      await aFeedWaits();
+      const replies = servers.map((server) => me(server, doomed.tokens.access_token));
+      await sleep(30);
+      await holding.release();
+      expect(await Promise.all(replies)).toEqual([401, 401]);
+    } finally {
+      await truncating.release();
+      await holding?.release();
+    }
+    for (const server of servers) expect(await me(server, kept.tokens.access_token)).toBe(200);
   }, 30_000);
 });
 
