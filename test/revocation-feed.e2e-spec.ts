@@ -57,13 +57,17 @@ async function withTablesLocked<T>(url: string, during: () => Promise<T>): Promi
   }
 }
 
-/** How many instances have their listening connection open on the database. */
-async function openFeeds(url: string): Promise<number> {
+/**
+ * How many instances have their listening connection open on the database; with
+ * `waitingForLock`, how many of those are waiting for a table lock.
+ */
+async function openFeeds(url: string, { waitingForLock = false } = {}): Promise<number> {
   const { rows } = await sql(
     url,
     `SELECT count(*)::int AS n FROM pg_stat_activity
-      WHERE application_name = $1 AND datname = current_database()`,
-    [FEED_APPLICATION_NAME],
+      WHERE application_name = $1 AND datname = current_database()
+        AND ($2::boolean IS FALSE OR wait_event_type = 'Lock')`,
+    [FEED_APPLICATION_NAME, waitingForLock],
   );
   return rows[0].n as number;
 }
@@ -81,17 +85,6 @@ async function killFeeds(url: string, instances: number): Promise<number> {
     [FEED_APPLICATION_NAME],
   );
   return rows.length;
-}
-
-/** How many instances' listening connections are waiting for a table lock. */
-async function feedsWaitingForLock(url: string): Promise<number> {
-  const { rows } = await sql(
-    url,
-    `SELECT count(*)::int AS n FROM pg_stat_activity
-      WHERE application_name = $1 AND datname = current_database() AND wait_event_type = 'Lock'`,
-    [FEED_APPLICATION_NAME],
-  );
-  return rows[0].n as number;
 }
 
 /** A transaction of its own that holds `sessions` locked until `release`. */
@@ -255,7 +248,9 @@ describe('Revocation answered from memory, two instances (e2e)', () => {
     // A feed that waits for a lock gives up after 200 ms and retries later: a wait that finds
     // one waiting is enough (the other instance's feed may be between two tries).
     const aFeedWaits = () =>
-      within(10_000, async () => (await feedsWaitingForLock(url)) > 0, { every: 5 });
+      within(10_000, async () => (await openFeeds(url, { waitingForLock: true })) > 0, {
+        every: 5,
+      });
     try {
       await truncating.locked;
       expect(await killFeeds(url, servers.length)).toBe(2);

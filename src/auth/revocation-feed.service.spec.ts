@@ -4,6 +4,7 @@ import type { ConfigService } from '@nestjs/config';
 import type { HttpAdapterHost } from '@nestjs/core';
 import type pg from 'pg';
 import type { DataSource } from 'typeorm';
+import { within } from '../../test/support/poll.js';
 import type { Environment } from '../config/environment.js';
 import type { Freshness } from './freshness.js';
 import { AUTH_STATE_CHANNEL, RevocationFeed } from './revocation-feed.service.js';
@@ -84,13 +85,6 @@ class ScriptedFeed extends RevocationFeed {
   }
 }
 
-async function until(condition: () => boolean): Promise<void> {
-  for (let waited = 0; !condition(); waited += 10) {
-    if (waited > 2000) throw new Error('The condition did not hold within 2 s.');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe(RevocationFeed.name, () => {
   let feed: ScriptedFeed | undefined;
   afterEach(async () => {
@@ -139,12 +133,12 @@ describe(RevocationFeed.name, () => {
 
     // The next connection is made but has not loaded: its round trips prove nothing.
     const reconnecting = feed;
-    await until(() => reconnecting.opened.length === 2);
+    await within(2000, () => Promise.resolve(reconnecting.opened.length === 2), { every: 10 });
     const answer = feed.sync();
     next.open();
     await expect(answer).resolves.toBe(false);
 
-    await until(() => reconnecting.live);
+    await within(2000, () => Promise.resolve(reconnecting.live), { every: 10 });
     await expect(feed.sync()).resolves.toBe(true);
   });
 });

@@ -68,8 +68,6 @@ export class RevocationFeed implements OnModuleInit, OnApplicationBootstrap, OnA
    * one: a connection that replaced it has not loaded yet, and its round trips prove nothing.
    */
   private loaded?: pg.Client;
-  /** Bumped on every connection lost, so that a round trip begun before does not count. */
-  private generation = 0;
   private stopped = false;
   private reconnectDelay = RECONNECT_MIN_MS;
   private reconnectTimer?: NodeJS.Timeout;
@@ -130,13 +128,13 @@ export class RevocationFeed implements OnModuleInit, OnApplicationBootstrap, OnA
 
   private roundTrip(): Promise<boolean> {
     const client = this.client;
-    const generation = this.generation;
     if (!client || !this.live) return Promise.resolve(false);
     const startedAt = this.freshness.now();
     return withTimeout(
       client.query('SELECT 1').then(
         () => {
-          const current = this.loaded === client && this.generation === generation;
+          // Still the loaded connection: one lost meanwhile never becomes it again.
+          const current = this.loaded === client;
           if (current) this.freshness.confirmed(startedAt);
           return current;
         },
@@ -311,7 +309,6 @@ export class RevocationFeed implements OnModuleInit, OnApplicationBootstrap, OnA
   private lose(): void {
     this.loaded = undefined;
     this.freshness.forget();
-    this.generation++;
     this.client = undefined;
   }
 
