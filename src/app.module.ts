@@ -3,8 +3,9 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module.js';
-import { JwtAuthGuard } from './auth/jwt-auth.guard.js';
 import { RolesGuard } from './auth/roles.guard.js';
+import { BearerModule } from './bearer/bearer.module.js';
+import { JwtAuthGuard } from './bearer/jwt-auth.guard.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
 import { AppValidationPipe } from './common/http/validation.pipe.js';
 import type { Environment } from './config/environment.js';
@@ -41,11 +42,12 @@ export class AppModule {
             };
           },
           // Pending migrations run at start, under a lock shared with other instances.
-          dataSourceFactory: openMigratedDataSource,
+          dataSourceFactory: (options) => openMigratedDataSource(options, env.DATABASE_DIRECT_URL),
         }),
         ScheduleModule.forRoot(),
         RateLimitModule,
         UsersModule,
+        BearerModule,
         AuthModule,
         HealthModule,
         TemplatesModule,

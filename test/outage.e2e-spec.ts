@@ -62,6 +62,15 @@ describe('Database outage (e2e)', () => {
   }, 60_000);
 });
 
+/** How many backends of the test database wait for a lock. */
+async function lockWaiters(client: pg.Client): Promise<number> {
+  const { rows } = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE wait_event_type = 'Lock' AND datname = current_database()`,
+  );
+  return rows[0].n;
+}
+
 /** A TCP proxy to PostgreSQL that can hang: connections stay open and nothing comes back. */
 class HangingProxy {
   private readonly server: Server;
@@ -72,13 +81,14 @@ class HangingProxy {
   constructor(private readonly upstream: URL) {
     this.server = createServer((client) => {
       const server = connect(Number(upstream.port || 5432), upstream.hostname);
+      client.pipe(server).pipe(client);
       for (const socket of [client, server]) {
         this.sockets.add(socket);
         socket.on('error', () => undefined);
         socket.on('close', () => this.sockets.delete(socket));
+        // After pipe(), which would resume it: a connection made while hung is hung too.
         if (this.hung) socket.pause();
       }
-      client.pipe(server).pipe(client);
     });
   }
 
@@ -135,6 +145,8 @@ describe('A hung database (e2e)', () => {
       );
       expectProblem(reply.value, 503, 'service-unavailable');
       expect(reply.ms).toBeLessThan(6000);
+      // Cancelled on the server too, not only given up by the driver: nothing waits any more.
+      await within(3000, async () => (await lockWaiters(blocker)) === 0);
     } finally {
       await blocker.query('ROLLBACK');
       await blocker.end();

@@ -8,10 +8,13 @@ import { Environment, validateEnvironment } from '../config/environment.js';
 import { Role } from '../common/principal/principal.js';
 import { JwtService } from '@nestjs/jwt';
 import { AccessTokenService } from './access-token.service.js';
-import { jwtKeys, jwtModuleOptions } from './jwt-keys.js';
+import { jwtKeys, jwtModuleOptions } from '../bearer/jwt-keys.js';
 
 const SECRET = 'unit-test-secret-that-is-long-enough-0123456789';
 const user = { id: randomUUID(), role: Role.User, username: 'ada_l' };
+const HOUR = 60 * 60 * 1000;
+/** A session of the given id that lives well past any access token. */
+const sessionOf = (id = randomUUID()) => ({ id, expiresAt: new Date(Date.now() + HOUR) });
 
 // Built as AuthModule builds it: keys from the validated environment, JwtService from them.
 function makeService(env: Record<string, string>): AccessTokenService {
@@ -39,7 +42,7 @@ describe(AccessTokenService.name, () => {
 
   it('issues at+jwt tokens whose claims verify', () => {
     const sid = randomUUID();
-    const { token, claims } = sut.issue(user, sid);
+    const { token, claims } = sut.issue(user, sessionOf(sid));
     const header = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8'));
     expect(header).toEqual({ alg: 'HS256', typ: 'at+jwt' });
     expect(claims).toEqual(
@@ -49,8 +52,15 @@ describe(AccessTokenService.name, () => {
     expect(sut.verify(token)).toEqual(claims);
   });
 
+  it('never lets a token outlive its session', () => {
+    const expiresAt = new Date(Date.now() + 60_000);
+    const { token, claims } = sut.issue(user, { id: randomUUID(), expiresAt });
+    expect(claims.exp).toBe(Math.floor(expiresAt.getTime() / 1000));
+    expect(sut.verify(token).exp).toBe(claims.exp);
+  });
+
   it('refuses a token signed with another secret, issuer, audience or typ', async () => {
-    const { claims } = sut.issue(user, randomUUID());
+    const { claims } = sut.issue(user, sessionOf());
     const sign = (payload: object, typ = 'at+jwt', secret = SECRET) =>
       new SignJWT({ ...payload })
         .setProtectedHeader({ alg: 'HS256', typ })
@@ -67,7 +77,7 @@ describe(AccessTokenService.name, () => {
   });
 
   it('tells an expired token apart', async () => {
-    const { claims } = sut.issue(user, randomUUID());
+    const { claims } = sut.issue(user, sessionOf());
     const past = Math.floor(Date.now() / 1000) - 10;
     const token = await new SignJWT({ ...claims, iat: past - 900, exp: past })
       .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
@@ -93,7 +103,7 @@ describe(AccessTokenService.name, () => {
         JWT_PRIVATE_KEY: await exportPKCS8(privateKey),
         JWT_PUBLIC_KEY: publicPem,
       });
-      const { token, claims } = asymmetric.issue(user, randomUUID());
+      const { token, claims } = asymmetric.issue(user, sessionOf());
       const [jwk] = asymmetric.jwks().keys;
       const header = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8'));
       expect(header).toEqual({ alg, typ: 'at+jwt', kid: jwk.kid });

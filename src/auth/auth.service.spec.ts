@@ -16,7 +16,7 @@ import { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { AccessTokenService } from './access-token.service.js';
 import { AuthService } from './auth.service.js';
-import { BearerCheckService } from './bearer-check.service.js';
+import { BearerCheckService } from '../bearer/bearer-check.service.js';
 import { SessionsService } from './sessions.service.js';
 
 function aUser(overrides: Partial<User> = {}): User {
@@ -50,6 +50,7 @@ function claimsOf(user: User, sid = 'session-1'): AccessTokenClaims {
 }
 
 const client = { userAgent: 'jest', ip: '127.0.0.1', requestId: 'request-1' };
+const SESSION_END = new Date(1_800_600_000_000);
 
 describe(AuthService.name, () => {
   let users: jest.Mocked<UsersService>;
@@ -93,9 +94,9 @@ describe(AuthService.name, () => {
 
   /** A session and an access token for whoever logs in or refreshes. */
   function givenTokensIssued() {
-    accessTokens.issue.mockImplementation((user, sid) => ({
+    accessTokens.issue.mockImplementation((user, session) => ({
       token: 'signed.access.token',
-      claims: claimsOf(user as User, sid),
+      claims: claimsOf(user as User, session.id),
     }));
   }
 
@@ -122,6 +123,7 @@ describe(AuthService.name, () => {
         sessionId: 's1',
         userId: user.id,
         refreshToken: 'refresh',
+        expiresAt: SESSION_END,
       });
       givenTokensIssued();
 
@@ -190,18 +192,25 @@ describe(AuthService.name, () => {
         sessionId: 's1',
         userId: user.id,
         refreshToken: 'r2',
+        expiresAt: SESSION_END,
       });
       users.findById.mockResolvedValueOnce(user);
       givenTokensIssued();
 
       await expect(sut.refresh('r1', client)).resolves.toMatchObject({ refresh_token: 'r2' });
+      expect(accessTokens.issue).toHaveBeenCalledWith(user, { id: 's1', expiresAt: SESSION_END });
     });
 
     it.each([
       ['deactivated', aUser({ isActive: false })],
       ['deleted', null],
     ])('revokes the session of a %s user and refuses', async (_, user) => {
-      sessions.rotate.mockResolvedValueOnce({ sessionId: 's1', userId: 'u1', refreshToken: 'r2' });
+      sessions.rotate.mockResolvedValueOnce({
+        sessionId: 's1',
+        userId: 'u1',
+        refreshToken: 'r2',
+        expiresAt: SESSION_END,
+      });
       users.findById.mockResolvedValueOnce(user);
       revocation.revokeSession.mockResolvedValueOnce(true);
 

@@ -20,10 +20,10 @@ import { LogoutScope } from './dto/logout-query.dto.js';
 import { RegisterDto } from './dto/register.dto.js';
 import { SessionDto } from './dto/session.dto.js';
 import { TokenResponseDto } from './dto/token-response.dto.js';
-import { BearerCheckService } from './bearer-check.service.js';
+import { BearerCheckService } from '../bearer/bearer-check.service.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { ClientInfo } from '../common/principal/client-info.js';
-import { SessionsService } from './sessions.service.js';
+import { SessionGrant, SessionsService } from './sessions.service.js';
 
 const invalidCredentials = () =>
   new AppException(Problem.InvalidCredentials, 'The login name or password is wrong.');
@@ -93,17 +93,17 @@ export class AuthService {
     // The account can be deleted between the password check and the session insert.
     const grant = await this.sessions.start(user.id, client);
     if (!grant) throw invalidCredentials();
-    return this.tokenResponse(user, grant.sessionId, grant.refreshToken);
+    return this.tokenResponse(user, grant);
   }
 
   async refresh(presented: string, client: ClientInfo): Promise<TokenResponseDto> {
-    const { sessionId, userId, refreshToken } = await this.sessions.rotate(presented, client);
-    const user = await this.users.findById(userId);
+    const grant = await this.sessions.rotate(presented, client);
+    const user = await this.users.findById(grant.userId);
     if (!user?.isActive) {
-      await this.revocation.revokeSession(userId, sessionId);
+      await this.revocation.revokeSession(grant.userId, grant.sessionId);
       throw new AppException(Problem.RefreshTokenInvalid, 'The refresh token is invalid.');
     }
-    return this.tokenResponse(user, sessionId, refreshToken);
+    return this.tokenResponse(user, grant);
   }
 
   async logout(
@@ -171,18 +171,15 @@ export class AuthService {
     }
   }
 
-  private tokenResponse(
-    user: Principal,
-    sessionId: string,
-    refreshToken: string,
-  ): TokenResponseDto {
-    const { token, claims } = this.accessTokens.issue(user, sessionId);
+  private tokenResponse(user: Principal, grant: SessionGrant): TokenResponseDto {
+    const session = { id: grant.sessionId, expiresAt: grant.expiresAt };
+    const { token, claims } = this.accessTokens.issue(user, session);
     return {
       access_token: token,
       token_type: 'Bearer',
       expires_in: claims.exp - claims.iat,
       expires_at: claims.exp,
-      refresh_token: refreshToken,
+      refresh_token: grant.refreshToken,
       user: UserDto.from(user),
     };
   }

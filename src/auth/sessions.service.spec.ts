@@ -56,9 +56,12 @@ describe(SessionsService.name, () => {
         sessionId: expect.any(String),
         userId: 'user-1',
         refreshToken: expect.any(String),
+        expiresAt: expect.any(Date),
       });
       const [session, within] = sessions.insert.mock.calls[0];
       expect(within).toBe(tx);
+      // The grant's expiry is the stored one: access tokens are capped at it.
+      expect(grant!.expiresAt).toEqual(session.expiresAt);
       expect(session).toMatchObject({
         id: grant!.sessionId,
         userId: 'user-1',
@@ -95,10 +98,19 @@ describe(SessionsService.name, () => {
       const grant = await sut.rotate(presented, client);
 
       const successor = deriveSuccessor(key, presented);
-      expect(grant).toEqual({ sessionId: 's1', userId: 'u1', refreshToken: successor });
+      expect(grant).toEqual({
+        sessionId: 's1',
+        userId: 'u1',
+        refreshToken: successor,
+        expiresAt: expect.any(Date),
+      });
       expect(sessions.replaceToken).toHaveBeenCalledWith(
         hashRefreshToken(presented),
-        expect.objectContaining({ refreshTokenHash: hashRefreshToken(successor), ...seenFrom }),
+        expect.objectContaining({
+          refreshTokenHash: hashRefreshToken(successor),
+          expiresAt: grant.expiresAt,
+          ...seenFrom,
+        }),
         tx,
       );
       expect(sessions.retire).toHaveBeenCalledWith(
@@ -125,12 +137,17 @@ describe(SessionsService.name, () => {
         userId: 'u1',
         retiredAt: new Date(),
       });
-      sessions.touchLive.mockResolvedValueOnce(hashRefreshToken(current));
+      const expiresAt = new Date(Date.now() + 60_000);
+      sessions.touchLive.mockResolvedValueOnce({
+        refreshTokenHash: hashRefreshToken(current),
+        expiresAt,
+      });
 
       await expect(sut.rotate(presented, client)).resolves.toEqual({
         sessionId: 's1',
         userId: 'u1',
         refreshToken: current,
+        expiresAt,
       });
     });
 

@@ -26,6 +26,8 @@ export interface SessionGrant {
   sessionId: string;
   userId: string;
   refreshToken: string;
+  /** When the session ends unless refreshed: no access token of it may outlive this. */
+  expiresAt: Date;
 }
 
 const loginSucceeded = (userId: string, sessionId: string) => ({
@@ -94,7 +96,7 @@ export class SessionsService {
       if (foreignKeyViolation(error)) return null;
       throw error;
     }
-    return { sessionId, userId, refreshToken };
+    return { sessionId, userId, refreshToken, expiresAt: session.expiresAt };
   }
 
   /**
@@ -106,6 +108,7 @@ export class SessionsService {
     const presentedHash = hashRefreshToken(presented);
     const refreshToken = deriveSuccessor(this.successorKey, presented);
     const now = new Date();
+    const expiresAt = new Date(now.getTime() + this.refreshTtlMs);
 
     const rotated = await this.transactions.run(async (tx) => {
       const replaced = await this.sessions.replaceToken(
@@ -113,7 +116,7 @@ export class SessionsService {
         {
           refreshTokenHash: hashRefreshToken(refreshToken),
           lastUsedAt: now,
-          expiresAt: new Date(now.getTime() + this.refreshTtlMs),
+          expiresAt,
           userAgent: client.userAgent,
           ip: client.ip,
         },
@@ -126,7 +129,7 @@ export class SessionsService {
       );
       return replaced;
     });
-    if (rotated) return { ...rotated, refreshToken };
+    if (rotated) return { ...rotated, refreshToken, expiresAt };
     return this.resumeRetired(presented, presentedHash, client, now);
   }
 
@@ -155,16 +158,16 @@ export class SessionsService {
 
     // Conditional on a live session and taking its row lock, so a logout or revocation that
     // commits first wins, and the hash read is the one current at this moment.
-    const currentHash = await this.sessions.touchLive(sessionId, {
+    const live = await this.sessions.touchLive(sessionId, {
       lastUsedAt: now,
       userAgent: client.userAgent,
       ip: client.ip,
     });
     // A chain that cannot be followed (the signing key changed since) is not proof of theft.
     const refreshToken =
-      currentHash && findCurrentDescendant(this.successorKey, presented, currentHash);
-    if (!refreshToken) throw invalidRefreshToken();
-    return { sessionId, userId, refreshToken };
+      live && findCurrentDescendant(this.successorKey, presented, live.refreshTokenHash);
+    if (!live || !refreshToken) throw invalidRefreshToken();
+    return { sessionId, userId, refreshToken, expiresAt: live.expiresAt };
   }
 
   /** The user's live sessions, newest first. */

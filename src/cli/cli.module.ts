@@ -22,7 +22,7 @@ export class CliModule {
             retryAttempts: 0,
           }),
           // A first run on an empty database creates the schema, as the app would.
-          dataSourceFactory: openMigratedDataSource,
+          dataSourceFactory: (options) => openMigratedDataSource(options, env.DATABASE_DIRECT_URL),
         }),
         UsersModule,
       ],

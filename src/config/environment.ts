@@ -58,6 +58,15 @@ export class Environment {
   DATABASE_URL?: string;
 
   /**
+   * A direct connection to the same database, for what a transaction pooler in DATABASE_URL
+   * cannot carry: the revocation feed's LISTEN and the migration lock.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  DATABASE_DIRECT_URL?: string;
+
+  /**
    * Seconds a database statement may run (and a connection may take to open) before the request
    * answers 503: a hung database must not hold requests.
    */
@@ -116,6 +125,13 @@ export class Environment {
   @Min(0)
   @Max(1_000_000)
   JWT_VERIFIED_CACHE_SIZE = 10_000;
+
+  /** Users the bearer check keeps in memory (kept exact by notifications); 0: none. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  BEARER_USER_CACHE_SIZE = 10_000;
 
   /** Seconds a retired refresh token still answers with the current one (racing clients); 0: off. */
   @Transform(toInt)

@@ -1,12 +1,15 @@
 import 'reflect-metadata';
 import type { DataSourceOptions } from 'typeorm';
+import { CancellingClient } from './cancelling-client.js';
 import { InitialSchema1795291100000 } from '../../migrations/1795291100000-InitialSchema.js';
 import { CreateTemplates1795291200000 } from '../../migrations/1795291200000-CreateTemplates.js';
 import { CreateAccountActionTokens1795291500000 } from '../../migrations/1795291500000-CreateAccountActionTokens.js';
 import { ActionToken } from '../account/action-token.entity.js';
 import { CreateSecurityEvents1795291600000 } from '../../migrations/1795291600000-CreateSecurityEvents.js';
 import { RevocationNotifications1795291300000 } from '../../migrations/1795291300000-RevocationNotifications.js';
+import { RevocationLog1795291700000 } from '../../migrations/1795291700000-RevocationLog.js';
 import { RetiredRefreshToken } from '../revocation/retired-refresh-token.entity.js';
+import { RevocationLogEntry } from '../revocation/revocation-log-entry.entity.js';
 import { RevokedAccessToken } from '../revocation/revoked-access-token.entity.js';
 import { Session } from '../revocation/session.entity.js';
 import { SecurityEvent } from '../security-events/security-event.entity.js';
@@ -19,6 +22,7 @@ export const ENTITIES = [
   Session,
   RetiredRefreshToken,
   RevokedAccessToken,
+  RevocationLogEntry,
   Template,
   ActionToken,
   SecurityEvent,
@@ -29,12 +33,14 @@ export const MIGRATIONS = [
   RevocationNotifications1795291300000,
   CreateAccountActionTokens1795291500000,
   CreateSecurityEvents1795291600000,
+  RevocationLog1795291700000,
 ];
 
 /**
  * The one set of TypeORM options, shared by the app, the CLI and the migration commands.
- * `timeoutMs` bounds each statement (server side) and each reply (client side, for a server
- * that accepts and never answers); migrations run without it.
+ * `timeoutMs` bounds each query: the driver gives up and cancels it on the server
+ * (CancellingClient); migrations run without it. Nothing here is a startup parameter or session
+ * setting, so `url` may be a transaction pooler.
  */
 export function dataSourceOptions(url: string, timeoutMs?: number): DataSourceOptions {
   return {
@@ -50,7 +56,7 @@ export function dataSourceOptions(url: string, timeoutMs?: number): DataSourceOp
       max: 10,
       idleTimeoutMillis: 30000,
       keepAlive: true,
-      ...(timeoutMs && { statement_timeout: timeoutMs, query_timeout: timeoutMs + 1000 }),
+      ...(timeoutMs && { query_timeout: timeoutMs, Client: CancellingClient }),
     },
   };
 }

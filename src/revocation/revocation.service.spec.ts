@@ -6,6 +6,7 @@ import { SecurityEventsService } from '../security-events/security-events.servic
 import type { ClientInfo } from '../common/principal/client-info.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
 import { RevocationService } from './revocation.service.js';
+import { RevocationLogRepository } from './revocation-log.repository.js';
 import { RevokedAccessTokensRepository } from './revoked-access-tokens.repository.js';
 import { SessionsRepository } from './sessions.repository.js';
 
@@ -27,6 +28,7 @@ describe(RevocationService.name, () => {
   let sessions: jest.Mocked<SessionsRepository>;
   let blocklist: jest.Mocked<RevokedAccessTokensRepository>;
   let events: jest.Mocked<SecurityEventsService>;
+  let log: jest.Mocked<RevocationLogRepository>;
   const tx = { transaction: 'the one' } as unknown as Transaction;
 
   beforeEach(() => {
@@ -37,7 +39,8 @@ describe(RevocationService.name, () => {
       work(tx)) as Transactions['run']);
     events = automock(SecurityEventsService);
     events.record.mockResolvedValue(undefined);
-    sut = new RevocationService(sessions, blocklist, transactions, events);
+    log = automock(RevocationLogRepository);
+    sut = new RevocationService(sessions, blocklist, log, transactions, events);
   });
 
   it('blocks an access token until its own expiry', async () => {
@@ -119,15 +122,18 @@ describe(RevocationService.name, () => {
   });
 
   describe('prune', () => {
-    it('drops expired blocklist entries and sessions dead for a day', async () => {
+    it('drops expired blocklist entries, sessions dead for a day and log rows two days old', async () => {
       blocklist.deleteExpired.mockResolvedValueOnce(undefined);
       sessions.prune.mockResolvedValueOnce(undefined);
+      log.deleteOlderThan.mockResolvedValueOnce(undefined);
 
       await sut.prune();
 
       const [now, revokedBefore] = sessions.prune.mock.calls[0];
       expect(now.getTime() - revokedBefore.getTime()).toBe(24 * 60 * 60 * 1000);
       expect(blocklist.deleteExpired).toHaveBeenCalledWith(now);
+      const [logBefore] = log.deleteOlderThan.mock.calls[0];
+      expect(now.getTime() - logBefore.getTime()).toBe(2 * 24 * 60 * 60 * 1000);
     });
 
     it('logs a failure instead of throwing from the timer', async () => {

@@ -5,6 +5,7 @@ import { SecurityEventsService } from '../security-events/security-events.servic
 import { SecurityEventType } from '../security-events/security-event-type.js';
 import type { AccessTokenClaims } from '../common/principal/principal.js';
 import type { ClientInfo } from '../common/principal/client-info.js';
+import { RevocationLogRepository } from './revocation-log.repository.js';
 import { RevokedAccessTokensRepository } from './revoked-access-tokens.repository.js';
 import { SessionsRepository } from './sessions.repository.js';
 
@@ -18,11 +19,13 @@ const logout = (claims: AccessTokenClaims, scope: 'local' | 'global' | 'others')
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 const KEEP_DEAD_SESSIONS_MS = 24 * 60 * 60 * 1000;
+/** Longer than any access token lives (JWT_ACCESS_TTL is at most a day), with room to spare. */
+const KEEP_REVOCATION_LOG_MS = 2 * 24 * 60 * 60 * 1000;
 
 /**
  * Every way a token stops working goes through here: the access-token blocklist and session
- * revocation (which refuses every access token carrying that `sid`). The writes raise
- * notifications from triggers; BearerCheckService answers from them.
+ * revocation (which refuses every access token carrying that `sid`). Triggers log the writes in
+ * `revocation_log` and publish them; the bearer check (src/bearer) answers from them.
  */
 @Injectable()
 export class RevocationService {
@@ -31,6 +34,7 @@ export class RevocationService {
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly blocklist: RevokedAccessTokensRepository,
+    private readonly log: RevocationLogRepository,
     private readonly transactions: Transactions,
     private readonly events: SecurityEventsService,
   ) {}
@@ -83,6 +87,7 @@ export class RevocationService {
       const now = new Date();
       await this.blocklist.deleteExpired(now);
       await this.sessions.prune(now, new Date(now.getTime() - KEEP_DEAD_SESSIONS_MS));
+      await this.log.deleteOlderThan(new Date(now.getTime() - KEEP_REVOCATION_LOG_MS));
     } catch (error) {
       this.logger.warn(`Pruning revoked tokens failed: ${(error as Error).message}`);
     }

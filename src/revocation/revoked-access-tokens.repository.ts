@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, Repository } from 'typeorm';
 import { type Transaction, within } from '../common/database/transactions.js';
+import { RevocationWrites } from './revocation-writes.js';
 import { RevokedAccessToken } from './revoked-access-token.entity.js';
 
 /** Every query of the access-token blocklist. */
@@ -10,6 +11,7 @@ export class RevokedAccessTokensRepository {
   constructor(
     @InjectRepository(RevokedAccessToken)
     private readonly revoked: Repository<RevokedAccessToken>,
+    private readonly writes: RevocationWrites,
   ) {}
 
   /** Blocks a token; blocking one already blocked is no change. */
@@ -21,6 +23,7 @@ export class RevokedAccessTokensRepository {
       .values(token)
       .orIgnore()
       .execute();
+    this.writes.written(tx);
   }
 
   async deleteExpired(now: Date): Promise<void> {

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
 import { type Transaction, within } from '../common/database/transactions.js';
 import { RetiredRefreshToken } from './retired-refresh-token.entity.js';
+import { RevocationWrites } from './revocation-writes.js';
 import { Session } from './session.entity.js';
 
 /** What a session's use changes: its token and where it was last used from. */
@@ -15,6 +16,7 @@ export class SessionsRepository {
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     @InjectRepository(RetiredRefreshToken)
     private readonly retired: Repository<RetiredRefreshToken>,
+    private readonly writes: RevocationWrites,
   ) {}
 
   /** Fails on the foreign key when the user is gone. */
@@ -65,19 +67,22 @@ export class SessionsRepository {
   }
 
   /**
-   * Records a use of a live session and returns its current refresh-token hash; undefined
-   * when it is not live. Takes the row lock, so a revocation that commits first wins.
+   * Records a use of a live session and returns its current refresh-token hash and expiry;
+   * undefined when it is not live. Takes the row lock, so a revocation that commits first wins.
    */
-  async touchLive(sessionId: string, use: SessionUse): Promise<string | undefined> {
+  async touchLive(
+    sessionId: string,
+    use: SessionUse,
+  ): Promise<Pick<Session, 'refreshTokenHash' | 'expiresAt'> | undefined> {
     const result = await this.sessions
       .createQueryBuilder()
       .update(Session)
       .set(use)
       .where({ id: sessionId, revokedAt: IsNull(), expiresAt: MoreThan(use.lastUsedAt) })
-      .returning('refresh_token_hash')
+      .returning('refresh_token_hash, expires_at')
       .execute();
-    const [row] = result.raw as { refresh_token_hash: string }[];
-    return row?.refresh_token_hash;
+    const [row] = result.raw as { refresh_token_hash: string; expires_at: Date }[];
+    return row && { refreshTokenHash: row.refresh_token_hash, expiresAt: new Date(row.expires_at) };
   }
 
   /** The user's live sessions, newest first. */
@@ -94,15 +99,18 @@ export class SessionsRepository {
       { id: sessionId, userId, revokedAt: IsNull() },
       { revokedAt: at },
     );
-    return (result.affected ?? 0) > 0;
+    const revoked = (result.affected ?? 0) > 0;
+    if (revoked) this.writes.written(tx);
+    return revoked;
   }
 
   /** Revokes every unrevoked session of the user but `except`. */
   async revokeAll(userId: string, at: Date, except?: string, tx?: Transaction): Promise<void> {
-    await within(this.sessions, tx).update(
+    const { affected } = await within(this.sessions, tx).update(
       { userId, revokedAt: IsNull(), ...(except ? { id: Not(except) } : {}) },
       { revokedAt: at },
     );
+    if (affected) this.writes.written(tx);
   }
 
   /** Deletes sessions expired before `now` and those revoked before `revokedBefore`. */

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { ILike, Raw, Repository } from 'typeorm';
 import { type Transaction, within } from '../common/database/transactions.js';
 import { Role } from '../common/principal/principal.js';
+import { RevocationWrites } from '../revocation/revocation-writes.js';
 import { User } from './user.entity.js';
 
 export type NewUserRow = Pick<
@@ -10,10 +11,16 @@ export type NewUserRow = Pick<
   'email' | 'username' | 'name' | 'passwordHash' | 'role' | 'emailVerified'
 >;
 
-/** Every query of the users table. */
+/**
+ * Every query of the users table. A change of a row tells the bearer check (RevocationWrites):
+ * it keeps users in memory, and this instance's next request must see the change.
+ */
 @Injectable()
 export class UsersRepository {
-  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly writes: RevocationWrites,
+  ) {}
 
   /** Inserts a user; a taken email or username fails on the unique indexes. */
   insert(row: NewUserRow, tx?: Transaction): Promise<User> {
@@ -73,15 +80,19 @@ export class UsersRepository {
     patch: Partial<Pick<User, 'name' | 'username' | 'passwordHash' | 'emailVerified'>>,
     tx?: Transaction,
   ): Promise<void> {
-    await within(this.users, tx).update({ id }, patch);
+    const { affected } = await within(this.users, tx).update({ id }, patch);
+    if (affected) this.writes.written(tx);
   }
 
-  save(user: User, tx: Transaction): Promise<User> {
-    return within(this.users, tx).save(user);
+  async save(user: User, tx: Transaction): Promise<User> {
+    const saved = await within(this.users, tx).save(user);
+    this.writes.written(tx);
+    return saved;
   }
 
   async delete(id: string, tx: Transaction): Promise<void> {
-    await within(this.users, tx).delete({ id });
+    const { affected } = await within(this.users, tx).delete({ id });
+    if (affected) this.writes.written(tx);
   }
 
   /**

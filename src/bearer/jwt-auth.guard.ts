@@ -4,7 +4,7 @@ import { AuthGuard } from '@nestjs/passport';
 import { AppException } from '../common/errors/app.exception.js';
 import { IS_PUBLIC } from '../common/decorators/public.decorator.js';
 import { Problem } from '../common/errors/problem.js';
-import { tokenProblem } from './access-token.service.js';
+import { tokenProblem } from './access-token-rules.js';
 import type { AuthenticatedUser, CallerRequest } from '../common/principal/principal.js';
 import { bearerCheckOutcome } from '../metrics/bearer-check-outcome.js';
 import { MetricsService } from '../metrics/metrics.service.js';

@@ -5,27 +5,18 @@ import type { AccessTokenClaims } from '../common/principal/principal.js';
 import { RevokedAccessToken } from '../revocation/revoked-access-token.entity.js';
 import { Session } from '../revocation/session.entity.js';
 import { User } from '../users/user.entity.js';
-import type { SessionEntry } from './revocation-state.js';
-
-export interface BearerFacts {
-  /** The token's user; null when deleted. */
-  user: User | null;
-  /** The token's session; null when it no longer exists. */
-  session: SessionEntry | null;
-  /** Whether the token's jti is on the blocklist. */
-  blocked: boolean;
-}
+import type { BearerFacts } from './liveness.js';
 
 /**
- * The one read the bearer check makes when its in-memory state cannot answer: the user, the
- * session and the blocklist entry of a token, in one round trip. It spans three tables on
- * purpose, so it is its own class rather than a method of one of their repositories.
+ * The one read the bearer check makes when memory cannot answer: the user, the session and the
+ * blocklist entry of a token, in one round trip. It spans three tables on purpose, so it is its
+ * own class rather than a method of one of their repositories.
  */
 @Injectable()
 export class BearerLookup {
   constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
 
-  async find(claims: AccessTokenClaims): Promise<BearerFacts> {
+  async find(claims: Pick<AccessTokenClaims, 'sub' | 'sid' | 'jti'>): Promise<BearerFacts> {
     const { entities, raw } = await this.users
       .createQueryBuilder('user')
       .leftJoin(Session, 'session', 'session.id = :sid', { sid: claims.sid })
@@ -41,17 +32,17 @@ export class BearerLookup {
       .addSelect(
         (blocked) =>
           blocked
-            .select('COUNT(*) > 0')
+            .select('floor(extract(epoch FROM max(revoked.expiresAt)) * 1000)::float8')
             .from(RevokedAccessToken, 'revoked')
             .where('revoked.jti = :jti', { jti: claims.jti }),
-        'blocked',
+        'blocked_until',
       )
       .where('user.id = :sub', { sub: claims.sub })
       .getRawAndEntities<{
         session_user_id: string | null;
         session_expires_at: number | null;
         session_revoked_at: number | null;
-        blocked: boolean;
+        blocked_until: number | null;
       }>();
     const user = entities[0] ?? null;
     const row = raw[0];
@@ -63,6 +54,6 @@ export class BearerLookup {
             expiresAt: row.session_expires_at,
             revokedAt: row.session_revoked_at,
           };
-    return { user, session, blocked: row?.blocked ?? false };
+    return { user, session, blockedUntil: row?.blocked_until ?? null };
   }
 }

@@ -8,6 +8,9 @@ import {
 import type { JwtModuleOptions } from '@nestjs/jwt';
 import type { Environment, JwtAlgorithm } from '../config/environment.js';
 
+/** The provider of the keys made once at start (see `jwtKeys`). */
+export const JWT_KEYS = Symbol('JWT_KEYS');
+
 export interface PublicJwk {
   kty: string;
   kid: string;
@@ -65,9 +68,12 @@ export function jwtKeys(env: KeySettings): JwtKeys {
 /** The `at+jwt` media type of RFC 9068, in the `typ` header of every access token. */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
-type ClaimSettings = Pick<Environment, 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'JWT_ACCESS_TTL'>;
+type ClaimSettings = Pick<Environment, 'JWT_ISSUER' | 'JWT_AUDIENCE'>;
 
-/** JwtModule's options: the algorithm pinned both ways, `iss` and `aud` set and checked. */
+/**
+ * JwtModule's options: the algorithm pinned both ways, `iss` and `aud` set and checked. `exp` is
+ * in each token's payload (AccessTokenService caps it at its session's expiry).
+ */
 export function jwtModuleOptions(keys: JwtKeys, env: ClaimSettings): JwtModuleOptions {
   return {
     privateKey: keys.signing,
@@ -76,7 +82,6 @@ export function jwtModuleOptions(keys: JwtKeys, env: ClaimSettings): JwtModuleOp
       algorithm: keys.algorithm,
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
-      expiresIn: env.JWT_ACCESS_TTL,
       ...(keys.keyId && { keyid: keys.keyId }),
       header: { alg: keys.algorithm, typ: ACCESS_TOKEN_TYPE },
     },

@@ -4,10 +4,10 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-jwt';
 import type { Environment } from '../config/environment.js';
-import { checkAccessToken, JWT_KEYS, MAX_TOKEN_LENGTH, tooLong } from './access-token.service.js';
+import { checkAccessToken, MAX_TOKEN_LENGTH, tooLong } from './access-token-rules.js';
 import type { AuthenticatedUser } from '../common/principal/principal.js';
 import { accessTokenFromRequest } from './bearer-token.js';
-import type { JwtKeys } from './jwt-keys.js';
+import { JWT_KEYS, type JwtKeys } from './jwt-keys.js';
 import { BearerCheckService } from './bearer-check.service.js';
 
 export const JWT_STRATEGY = 'jwt';

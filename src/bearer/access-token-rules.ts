@@ -1,0 +1,62 @@
+import { TokenExpiredError } from '@nestjs/jwt';
+import { AppException } from '../common/errors/app.exception.js';
+import { Problem } from '../common/errors/problem.js';
+import { type AccessTokenClaims, Role } from '../common/principal/principal.js';
+import { ACCESS_TOKEN_TYPE } from './jwt-keys.js';
+
+/** Longer bearer tokens are refused unread. */
+export const MAX_TOKEN_LENGTH = 8 * 1024;
+
+export function tooLong(): AppException {
+  return new AppException(Problem.TokenInvalid, 'The access token is too long.');
+}
+
+/** The problem for a jsonwebtoken verification error (or anything else that went wrong). */
+export function tokenProblem(error: unknown): AppException {
+  if (error instanceof AppException) return error;
+  // By name: passport-jwt and @nestjs/jwt may each bring their own copy of jsonwebtoken.
+  if (error instanceof TokenExpiredError || (error as Error)?.name === 'TokenExpiredError') {
+    return new AppException(Problem.TokenExpired, 'The access token has expired.');
+  }
+  return new AppException(Problem.TokenInvalid, 'The access token is invalid.');
+}
+
+/**
+ * What jsonwebtoken leaves to us once signature, algorithm, `iss`, `aud` and `exp` hold: the
+ * `typ` header (RFC 9068) and the claims an access token of ours always carries.
+ */
+export function checkAccessToken(decoded: unknown): AccessTokenClaims {
+  const { header, payload } = (decoded ?? {}) as { header?: { typ?: unknown }; payload?: unknown };
+  if (!isAccessTokenType(header?.typ)) {
+    throw new AppException(Problem.TokenInvalid, 'The access token is invalid.');
+  }
+  if (!isAccessTokenClaims(payload)) {
+    throw new AppException(Problem.TokenInvalid, 'The access token has malformed claims.');
+  }
+  return payload;
+}
+
+function isAccessTokenType(typ: unknown): boolean {
+  if (typeof typ !== 'string') return false;
+  const type = typ.toLowerCase();
+  return type === ACCESS_TOKEN_TYPE || type === `application/${ACCESS_TOKEN_TYPE}`;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function isAccessTokenClaims(payload: unknown): payload is AccessTokenClaims {
+  if (typeof payload !== 'object' || payload === null) return false;
+  const claims = payload as Partial<AccessTokenClaims>;
+  return (
+    typeof claims.sub === 'string' &&
+    UUID.test(claims.sub) &&
+    typeof claims.sid === 'string' &&
+    UUID.test(claims.sid) &&
+    typeof claims.jti === 'string' &&
+    UUID.test(claims.jti) &&
+    Number.isInteger(claims.iat) &&
+    Number.isInteger(claims.exp) &&
+    Object.values(Role).includes(claims.role as Role) &&
+    typeof claims.username === 'string'
+  );
+}
