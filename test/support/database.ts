@@ -16,14 +16,68 @@ function withDatabase(serverUrl: string, database: string): string {
   return url.toString();
 }
 
-async function adminQuery(serverUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
+/** Runs one statement over a connection of its own. */
+export async function sql(
+  url: string,
+  text: string,
+  values: unknown[] = [],
+): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(sql);
+    return await client.query(text, values);
   } finally {
     await client.end();
   }
+}
+
+async function adminQuery(serverUrl: string, text: string): Promise<void> {
+  await sql(serverUrl, text);
+}
+
+/** How many backends of the database at `url` wait for a lock. */
+export async function lockWaiters(url: string): Promise<number> {
+  const { rows } = await sql(
+    url,
+    `SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE wait_event_type = 'Lock' AND datname = current_database()`,
+  );
+  return rows[0].n as number;
+}
+
+/** The settings by which the app reaches its database. */
+export interface ConnectionEnv extends Record<string, string> {
+  DATABASE_URL: string;
+  /** Empty when there is none (the app reads an empty value as unset). */
+  DATABASE_DIRECT_URL: string;
+}
+
+/**
+ * How this run's app reaches the database at `directUrl`: straight there, or through the
+ * transaction pooler named by TEST_POOLER_URL (same server, same database name), with the
+ * direct URL as DATABASE_DIRECT_URL when TEST_POOLER_DIRECT is `true`.
+ */
+export function connectionEnv(directUrl: string): ConnectionEnv {
+  const pooler = process.env.TEST_POOLER_URL;
+  if (!pooler) return { DATABASE_URL: directUrl, DATABASE_DIRECT_URL: '' };
+  const name = new URL(directUrl).pathname.slice(1);
+  return {
+    DATABASE_URL: withDatabase(pooler, name),
+    DATABASE_DIRECT_URL: process.env.TEST_POOLER_DIRECT === 'true' ? directUrl : '',
+  };
+}
+
+/** True when the run's app reaches its database through a pooler with no direct URL. */
+export const pooledWithoutDirectUrl = () =>
+  Boolean(process.env.TEST_POOLER_URL) && process.env.TEST_POOLER_DIRECT !== 'true';
+
+/**
+ * A fresh database on the run's server, for servers a test starts itself, reached as the run
+ * reaches its own (`env`); dropped afterwards. `url` is the direct one, for the test's own SQL.
+ */
+export async function createSeparateDatabase(): Promise<TestDatabase & { env: ConnectionEnv }> {
+  const database = await createDatabaseOn(String(process.env.E2E_DIRECT_URL));
+  return { ...database, env: connectionEnv(database.url) };
 }
 
 /** A fresh database on an existing server (TEST_DATABASE_URL), dropped afterwards. */

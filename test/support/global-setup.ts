@@ -28,8 +28,9 @@ function resolveTypeScriptSources(): void {
 export default async function globalSetup(): Promise<void> {
   resolveTypeScriptSources();
   // Jest runs this hook as CommonJS, where `require` (not `import()`) goes through the mapping.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { openTestDatabase } = require('./database.js') as typeof import('./database.js');
+  const { connectionEnv, openTestDatabase } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('./database.js') as typeof import('./database.js');
   globalThis.e2eDatabase = await openTestDatabase();
   const algorithm = process.env.JWT_ALGORITHM ?? 'HS256';
   if (algorithm !== 'HS256' && !process.env.JWT_PRIVATE_KEY) {
@@ -41,7 +42,9 @@ export default async function globalSetup(): Promise<void> {
   }
   Object.assign(process.env, {
     NODE_ENV: 'test',
-    DATABASE_URL: globalThis.e2eDatabase.url,
+    // Through the pooler of TEST_POOLER_URL when there is one; the direct URL for the tests' SQL.
+    ...connectionEnv(globalThis.e2eDatabase.url),
+    E2E_DIRECT_URL: globalThis.e2eDatabase.url,
     JWT_SECRET: 'e2e-secret-that-is-long-enough-for-hs256-0123456789',
     BCRYPT_ROUNDS: '4',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',

@@ -11,6 +11,8 @@ export function buildOnce(): void {
 
 export interface Server {
   url: string;
+  /** What the server has logged so far (JSON lines, at LOG_LEVEL warn unless `env` says). */
+  logs(): string[];
   stop(): Promise<void>;
 }
 
@@ -23,10 +25,12 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
   const child: ChildProcess = spawn(process.execPath, ['dist/src/main.js'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
 
@@ -46,6 +50,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
   }
   return {
     url,
+    logs: () => stdout.split('\n').filter(Boolean),
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
