@@ -1,16 +1,22 @@
-// The shape of src/ that CI keeps (`npm run lint:deps`): dependencies between folders point one
-// way, and the shared folders (common, config) know nothing of the features built on them.
-const FEATURES = [
+// The shape of src/ that CI keeps (`npm run lint:deps`), as the README's Layout states it.
+//
+// Feature folders form layers: each may import only the folders after it in LAYERS (and common,
+// config), never one before it. templates and health stand beside them and import no feature.
+// src/database (the composition root), src/cli and app.module.ts may import everything.
+const LAYERS = [
   'auth',
-  'users',
-  'templates',
+  'bearer',
   'account',
   'mail',
+  'users',
+  'rate-limit',
+  'revocation',
   'security-events',
   'metrics',
-  'rate-limit',
-  'health',
 ];
+const LEAVES = ['templates', 'health'];
+const FEATURES = [...LAYERS, ...LEAVES];
+const folders = (names) => `^src/(${names.join('|')})/`;
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 export default {
@@ -32,7 +38,23 @@ export default {
         'need from a feature belongs in them (or in a shared folder) instead.',
       severity: 'error',
       from: { path: '^src/(common|config)/' },
-      to: { path: `^src/(${FEATURES.join('|')})/` },
+      to: { path: folders(FEATURES) },
+    },
+    ...LAYERS.slice(1).map((layer, index) => ({
+      name: `${layer}-imports-only-below-it`,
+      comment:
+        `src/${layer} may import only the feature folders below it (${LAYERS.slice(index + 2).join(', ')}); ` +
+        'what a folder above needs from it goes the other way, or into common.',
+      severity: 'error',
+      from: { path: folders([layer]) },
+      to: { path: folders(LAYERS.slice(0, index + 1)) },
+    })),
+    {
+      name: 'leaves-import-no-feature',
+      comment: 'src/templates and src/health build on common and config only.',
+      severity: 'error',
+      from: { path: folders(LEAVES) },
+      to: { path: folders(FEATURES.filter((name) => !LEAVES.includes(name))) },
     },
   ],
   options: {
