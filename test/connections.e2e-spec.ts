@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { connect } from 'node:net';
 import pg from 'pg';
 import { expectProblem, Http, login, registerUser, Reply, startApp } from './support/app.js';
+import { lockWaiters } from './support/database.js';
 import { within } from './support/poll.js';
 import { buildOnce, startServer } from './support/server.js';
 
@@ -161,10 +162,16 @@ describe('Shutdown (e2e, a server process)', () => {
       const inFlight = http.post('/api/v1/auth/login', {
         body: { email: user.email, password: user.password },
       });
-      await waitForLockWaiter(blocker, inFlight);
+      await waitForLockWaiter(inFlight);
       const stopped = server.stop();
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      await expect(fetch(`${server.url}/api/v1/health`)).rejects.toThrow();
+      // New connections are refused once the signal is handled...
+      await within(5000, () =>
+        fetch(`${server.url}/api/v1/health`).then(
+          () => false,
+          () => true,
+        ),
+      );
+      // ...while the request in flight still finishes, with the database it needs.
       await blocker.query('COMMIT');
       const reply = await inFlight;
       expect(reply.status).toBe(200);
@@ -176,7 +183,7 @@ describe('Shutdown (e2e, a server process)', () => {
   }, 60_000);
 });
 
-async function waitForLockWaiter(client: pg.Client, request: Promise<Reply>): Promise<void> {
+async function waitForLockWaiter(request: Promise<Reply>): Promise<void> {
   let answered: Reply | undefined;
   void request.then((reply) => (answered = reply));
   await within(
@@ -187,11 +194,7 @@ async function waitForLockWaiter(client: pg.Client, request: Promise<Reply>): Pr
           `the request was answered before it waited: ${answered.status} ${answered.text}`,
         );
       }
-      const { rows } = await client.query(
-        `SELECT count(*)::int AS waiting FROM pg_stat_activity
-         WHERE wait_event_type = 'Lock' AND datname = current_database()`,
-      );
-      return rows[0].waiting > 0;
+      return (await lockWaiters(String(process.env.E2E_DIRECT_URL))) > 0;
     },
     { message: 'the request never waited on the lock' },
   );

@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { DataSource } from 'typeorm';
 import {
   expectFieldError,
   expectProblem,
@@ -10,6 +9,7 @@ import {
   Tokens,
   useApp,
 } from './support/app.js';
+import { lockWaiters } from './support/database.js';
 import { within } from './support/poll.js';
 
 /** Every JSON-body route, with the text fields its body documents. */
@@ -144,8 +144,7 @@ describe('Hostile input (e2e)', () => {
   describe('a login racing the deletion of its account', () => {
     it('answers 401 invalid-credentials when the account goes between check and session', async () => {
       const user = await registerUser(http);
-      const { url: databaseUrl } = { url: process.env.DATABASE_URL! };
-      const other = new pg.Client({ connectionString: databaseUrl });
+      const other = new pg.Client({ connectionString: process.env.E2E_DIRECT_URL });
       await other.connect();
       try {
         // The deletion holds the row: the session insert waits on it, then finds it gone.
@@ -154,16 +153,9 @@ describe('Hostile input (e2e)', () => {
         const reply = http.post('/api/v1/auth/login', {
           body: { email: user.email, password: user.password },
         });
-        const dataSource = suite.app().get(DataSource);
         await within(
           10_000,
-          async () => {
-            const [{ waiting }] = await dataSource.query(
-              `SELECT count(*)::int AS waiting FROM pg_stat_activity
-               WHERE wait_event_type = 'Lock' AND datname = current_database()`,
-            );
-            return waiting > 0;
-          },
+          async () => (await lockWaiters(String(process.env.E2E_DIRECT_URL))) > 0,
           { message: 'the login never waited on the deletion' },
         );
         await other.query('COMMIT');

@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AddressInfo, connect, createServer, Server, Socket } from 'node:net';
 import pg from 'pg';
 import { expectProblem, Http, login, registerUser, startApp } from './support/app.js';
-import { startThrowAwayPostgres, ThrowAwayPostgres } from './support/database.js';
+import { lockWaiters, startThrowAwayPostgres, ThrowAwayPostgres } from './support/database.js';
 import { within } from './support/poll.js';
 
 async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
@@ -61,15 +61,6 @@ describe('Database outage (e2e)', () => {
     await login(http, user);
   }, 60_000);
 });
-
-/** How many backends of the test database wait for a lock. */
-async function lockWaiters(client: pg.Client): Promise<number> {
-  const { rows } = await client.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM pg_stat_activity
-      WHERE wait_event_type = 'Lock' AND datname = current_database()`,
-  );
-  return rows[0].n;
-}
 
 /** A TCP proxy to PostgreSQL that can hang: connections stay open and nothing comes back. */
 class HangingProxy {
@@ -146,7 +137,7 @@ describe('A hung database (e2e)', () => {
       expectProblem(reply.value, 503, 'service-unavailable');
       expect(reply.ms).toBeLessThan(6000);
       // Cancelled on the server too, not only given up by the driver: nothing waits any more.
-      await within(3000, async () => (await lockWaiters(blocker)) === 0);
+      await within(3000, async () => (await lockWaiters(String(process.env.E2E_DIRECT_URL))) === 0);
     } finally {
       await blocker.query('ROLLBACK');
       await blocker.end();
