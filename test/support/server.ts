@@ -34,7 +34,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
 
-  const deadline = Date.now() + 20_000;
+  // Generous: two instances migrating a fresh database on a loaded 2-core machine take a while.
+  const deadline = Date.now() + 45_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the server exited: ${stderr}`);
     const healthy = await fetch(`${url}/api/v1/health`).then(
