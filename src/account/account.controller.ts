@@ -35,10 +35,10 @@ export class AccountController {
   @ApiOperation({
     summary: 'Mail a password-reset link to this address, if an active account has it',
     description:
-      'Always 202, in about the same time, whether or not the account exists. The link carries a one-use token that lives RESET_TOKEN_TTL seconds (30 minutes by default); a newer request voids older links.',
+      'Always 202, in about the same time, whether or not the account exists (or 503 with Retry-After while MAIL_QUEUE_LIMIT mails wait to go out). The link carries a one-use token that lives RESET_TOKEN_TTL seconds (30 minutes by default); only the newest link works: a newer request, a reset or a password change voids the others.',
   })
   @ApiAcceptedResponse({ description: 'Accepted; a mail goes out if an active account has it' })
-  @ApiProblems(...BODY_PROBLEMS, Problem.TooManyRequests)
+  @ApiProblems(...BODY_PROBLEMS, Problem.TooManyRequests, Problem.ServiceUnavailable)
   forgotPassword(@Body() dto: ForgotPasswordDto, @Client() client: ClientInfo): Promise<void> {
     return this.account.requestPasswordReset(dto.email, client);
   }
@@ -75,7 +75,7 @@ export class AccountController {
     summary: "Mail another verification link to the caller's address (none if already verified)",
   })
   @ApiAcceptedResponse({ description: 'Accepted; a mail goes out unless already verified' })
-  @ApiProblems(...AUTH_PROBLEMS, Problem.TooManyRequests)
+  @ApiProblems(...AUTH_PROBLEMS, Problem.TooManyRequests, Problem.ServiceUnavailable)
   resendVerification(
     @CurrentUser() caller: AuthenticatedUser,
     @Client() client: ClientInfo,

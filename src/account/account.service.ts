@@ -2,13 +2,13 @@ import { Injectable } from '@nestjs/common';
 import type { Principal } from '../common/principal/principal.js';
 import type { ClientInfo } from '../common/principal/client-info.js';
 import { ConfigService } from '@nestjs/config';
-import { Transactions } from '../common/database/transactions.js';
+import { type Transaction, Transactions } from '../common/database/transactions.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
 import type { OutgoingMail } from '../mail/mail.js';
-import { MailOutbox } from '../mail/mail-outbox.service.js';
+import { type MailJob, MailOutbox } from '../mail/mail-outbox.service.js';
 import { emailVerificationMail } from '../mail/templates/email-verification.template.js';
 import { passwordResetMail } from '../mail/templates/password-reset.template.js';
 import { AddressRateLimiter } from '../rate-limit/address-rate-limiter.js';
@@ -55,17 +55,25 @@ export class AccountService {
    * look-up, the token and the mail all happen after the answer.
    */
   async requestPasswordReset(email: string, client: ClientInfo): Promise<void> {
+    this.outbox.assertRoom();
     await this.addressLimiter.hit(email);
-    this.outbox.post('password-reset', client.requestId, async () => {
-      const user = await this.users.findByEmail(email.toLowerCase());
-      if (!user?.isActive) return null;
-      return this.passwordResetMail(user, client);
+    const address = email.toLowerCase();
+    this.outbox.post({
+      kind: 'password-reset',
+      requestId: client.requestId,
+      lane: address,
+      compose: async () => {
+        const user = await this.users.findByEmail(address);
+        if (!user?.isActive) return null;
+        return this.passwordResetMail(user, client);
+      },
     });
   }
 
   /**
    * Sets a new password from a mailed token and ends every session of the user, in one
-   * transaction with spending the token. Following the link also proves the address.
+   * transaction with spending the token and voiding the user's other reset links; of links
+   * used at once, one wins. Following the link also proves the address.
    */
   async resetPassword(presented: string, newPassword: string, client: ClientInfo) {
     const { token, user } = await this.usableToken(presented, ActionTokenPurpose.PasswordReset);
@@ -73,7 +81,10 @@ export class AccountService {
     assertPasswordAllowed(newPassword, user, 'newPassword');
     const passwordHash = await this.passwords.hash(newPassword);
     await this.transactions.run(async (tx) => {
+      // The user's lock first, as issuing and password changes take it: no deadlock, one order.
+      await this.users.lock(user.id, tx);
       if (!(await this.tokens.spend(tx, token))) throw invalidToken();
+      await this.tokens.voidResetTokens(user.id, tx);
       await this.users.update(user.id, { passwordHash, emailVerified: true }, tx);
       await this.revocation.revokeAllSessions(user.id, undefined, tx);
       await this.events.record(
@@ -107,16 +118,35 @@ export class AccountService {
     });
   }
 
-  /** The verification mail of a new account, sent after the answer. */
+  /** Voids the user's reset links inside a password change (which holds the user's lock). */
+  voidResetLinks(userId: string, tx: Transaction): Promise<void> {
+    return this.tokens.voidResetTokens(userId, tx);
+  }
+
+  /**
+   * The verification mail of a new account, sent after the answer. The account exists by now:
+   * with the mail queue full, the mail is dropped (counted and logged) rather than the
+   * registration refused; the user can ask for another.
+   */
   sendVerification(user: Principal, client: ClientInfo): void {
-    this.outbox.post('email-verification', client.requestId, () => this.verificationMail(user));
+    this.outbox.postOrDrop(this.verificationJob(user, client));
   }
 
   /** Another verification mail for the caller; none when the address is verified already. */
   async resendVerification(user: Principal, client: ClientInfo): Promise<void> {
+    this.outbox.assertRoom();
     await this.addressLimiter.hit(user.email);
     if (user.emailVerified) return;
-    this.sendVerification(user, client);
+    this.outbox.post(this.verificationJob(user, client));
+  }
+
+  private verificationJob(user: Principal, client: ClientInfo): MailJob {
+    return {
+      kind: 'email-verification',
+      requestId: client.requestId,
+      lane: user.email,
+      compose: () => this.verificationMail(user),
+    };
   }
 
   private async usableToken(presented: string, purpose: ActionTokenPurpose) {
@@ -126,7 +156,10 @@ export class AccountService {
     return { token, user };
   }
 
-  private async passwordResetMail(user: Principal, client: ClientInfo): Promise<OutgoingMail> {
+  private async passwordResetMail(
+    user: Principal,
+    client: ClientInfo,
+  ): Promise<OutgoingMail | null> {
     const requested = {
       type: SecurityEventType.PasswordResetRequested,
       userId: user.id,
@@ -136,6 +169,7 @@ export class AccountService {
     const token = await this.tokens.issue(user.id, ActionTokenPurpose.PasswordReset, (tx) =>
       this.events.record(requested, client, tx),
     );
+    if (!token) return null;
     return {
       to: user.email,
       ...passwordResetMail({
@@ -146,8 +180,9 @@ export class AccountService {
     };
   }
 
-  private async verificationMail(user: Principal): Promise<OutgoingMail> {
+  private async verificationMail(user: Principal): Promise<OutgoingMail | null> {
     const token = await this.tokens.issue(user.id, ActionTokenPurpose.EmailVerify);
+    if (!token) return null;
     return {
       to: user.email,
       ...emailVerificationMail({

@@ -121,14 +121,19 @@ export class AuthService {
     }
   }
 
-  /** Changes the password and ends every other session; this one stays signed in. */
+  /**
+   * Changes the password and ends every other session; this one stays signed in. Reset links
+   * mailed before go void with the old password, in the same transaction.
+   */
   changePassword(
     caller: AuthenticatedUser,
     dto: ChangePasswordDto,
     client: ClientInfo,
   ): Promise<void> {
     const change = { current: dto.currentPassword, next: dto.newPassword };
-    return this.users.changePassword(caller, change, client);
+    return this.users.changePassword(caller, change, client, (tx) =>
+      this.account.voidResetLinks(caller.user.id, tx),
+    );
   }
 
   async listSessions({ user, token }: AuthenticatedUser): Promise<SessionDto[]> {

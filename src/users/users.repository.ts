@@ -96,6 +96,21 @@ export class UsersRepository {
   }
 
   /**
+   * Locks the user's row for the rest of the transaction (as an UPDATE of it would, without
+   * holding back inserts that reference it); false when there is no such user. Whatever one
+   * user's password and reset links go through takes this lock first, so such changes of one
+   * user run one at a time, in one order, on every instance.
+   */
+  async lock(id: string, tx: Transaction): Promise<boolean> {
+    const locked = await within(this.users, tx).findOne({
+      select: { id: true },
+      where: { id },
+      lock: { mode: 'for_no_key_update' },
+    });
+    return locked !== null;
+  }
+
+  /**
    * Locks every active admin row, then the user's row, for the rest of the transaction, and
    * returns the user (null when absent) and how many other active admins there are. Admins
    * are locked first and in id order, whatever the target, so that two such transactions

@@ -190,6 +190,28 @@ describe(UsersService.name, () => {
         tx,
       );
     });
+
+    it('runs the caller’s work in that transaction, after the update has locked the user', async () => {
+      const user = aUser();
+      givenPasswordHash(user);
+      passwords.verify.mockResolvedValueOnce(true);
+      passwords.hash.mockResolvedValueOnce('new hash');
+      users.update.mockResolvedValueOnce(undefined);
+      revocation.revokeAllSessions.mockResolvedValueOnce(undefined);
+      const alongside = jest.fn((_tx: Transaction) => Promise.resolve());
+
+      await sut.changePassword(
+        callerOf(user),
+        { current: 'right one', next: 'a brand new passphrase' },
+        client,
+        alongside,
+      );
+
+      expect(alongside).toHaveBeenCalledWith(tx);
+      expect(users.update.mock.invocationCallOrder[0]).toBeLessThan(
+        alongside.mock.invocationCallOrder[0],
+      );
+    });
   });
 
   describe('deleteAccount', () => {

@@ -138,20 +138,24 @@ export class UsersService {
 
   /**
    * Changes a user's password and ends every other session of theirs, in one transaction:
-   * a new password never leaves the old sessions alive.
+   * a new password never leaves the old sessions alive. `alongside` runs in that transaction,
+   * with the user's row locked (the caller voids the mailed reset links).
    */
   async changePassword(
     caller: AuthenticatedUser,
     { current, next }: { current: string; next: string },
     client: ClientInfo,
+    alongside?: (tx: Transaction) => Promise<void>,
   ): Promise<void> {
     const { user, token } = caller;
     await this.assertPassword(user.id, current, 'currentPassword');
     assertPasswordAllowed(next, user, 'newPassword');
     const passwordHash = await this.passwords.hash(next);
     await this.transactions.run(async (tx) => {
+      // First: the UPDATE takes the user's row lock, as issuing and using reset links do.
       await this.users.update(user.id, { passwordHash }, tx);
       await this.revocation.revokeAllSessions(user.id, token.sid, tx);
+      await alongside?.(tx);
       const event = { type: SecurityEventType.PasswordChanged, userId: user.id, ...madeBy(caller) };
       await this.events.record(event, client, tx);
     });
