@@ -10,6 +10,8 @@ import {
   signUpAdmin,
   useApp,
 } from './support/app.js';
+import { DetachedEvents } from '../src/security-events/detached-events.js';
+import { within } from './support/poll.js';
 import { claimsOf } from './support/tokens.js';
 
 const MINE = '/api/v1/users/me/security-events';
@@ -303,6 +305,51 @@ describe('Security events (e2e)', () => {
     expectFieldError(await http.get(MINE, { token, query: { limit: '101' } }), 'limit');
   });
 
+  it.each([
+    ['since', '20240101T000000Z'],
+    ['since', '2024-W01-1'],
+    ['until', '20240101'],
+    ['since', '2024-01-01T10:00:00,5Z'],
+    ['since', '2024-001'],
+    ['until', '2024-02-30T00:00:00Z'],
+    ['since', '2024-01-01T24:00:00Z'],
+    ['since', '2024-01-01T10:00:00'],
+    ['until', '2024-01-01T10:00Z'],
+  ])(
+    'refuses %s=%s, an ISO 8601 shape that is not an instant, with 400 naming it',
+    async (field, value) => {
+      const { tokens } = await signUpAdmin(suite.app(), http);
+      const reply = await http.get(AUDIT, {
+        token: tokens.access_token,
+        query: { [field]: value },
+      });
+      expectFieldError(reply, field);
+    },
+  );
+
+  it.each([
+    ['2024-01-01T10:00:00Z', '2024-01-01T10:00:00.000Z'],
+    ['2024-01-01T10:00:00.5+02:00', '2024-01-01T08:00:00.500Z'],
+    ['2024-01-01t10:00:00z', '2024-01-01T10:00:00.000Z'],
+    ['2024-01-01', '2024-01-01T00:00:00.000Z'],
+  ])('takes since=%s as the instant %s', async (since, instant) => {
+    const { tokens } = await signUpAdmin(suite.app(), http);
+    const dataSource = suite.app().get(DataSource);
+    const at = new Date(instant);
+    const rows: { id: string }[] = await dataSource.query(
+      `INSERT INTO security_events (type, at, details) VALUES ('auth.logout', $1, '{"probe":true}'),
+         ('auth.logout', $2, '{"probe":true}') RETURNING id`,
+      [at, new Date(at.getTime() - 1)],
+    );
+    const reply = await http.get(AUDIT, {
+      token: tokens.access_token,
+      query: { since, until: instant, type: 'auth.logout' },
+    });
+    expect(reply.status).toBe(200);
+    expect((reply.body.data as Event[]).map((event) => event.id)).toEqual([rows[0].id]);
+    await dataSource.query(`DELETE FROM security_events WHERE details ? 'probe'`);
+  });
+
   it('rolls a change back when its event cannot be written', async () => {
     const admin = await signUpAdmin(suite.app(), http);
     const target = await signUp(http);
@@ -334,8 +381,38 @@ describe('Security events (e2e)', () => {
   });
 });
 
+/** Rate-limit events of the trail, once `count` refusals in all have been written. */
+async function rateLimitedRows(dataSource: DataSource, count: number) {
+  let rows: RateLimitedRow[] = [];
+  await within(
+    10_000,
+    async () => {
+      rows = await dataSource.query(
+        `SELECT actor_id, session_id, request_id, details, at FROM security_events
+         WHERE type = 'auth.rate_limited' ORDER BY at`,
+      );
+      return rows.reduce((sum, row) => sum + Number(row.details.count), 0) >= count;
+    },
+    { message: `${count} rate-limited requests were not written in time` },
+  );
+  return rows;
+}
+
+interface RateLimitedRow {
+  actor_id: string | null;
+  session_id: string | null;
+  request_id: string | null;
+  details: Record<string, unknown>;
+  at: Date;
+}
+
 describe('Security events of rate limiting (e2e)', () => {
-  const suite = useApp({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_LOGIN: '1' });
+  // A window of 1 s: the trail writes each key's refusals once its window is over.
+  const suite = useApp({
+    RATE_LIMIT_ENABLED: 'true',
+    RATE_LIMIT_LOGIN: '1',
+    RATE_LIMIT_WINDOW: '1',
+  });
   const { http } = suite;
 
   it('records a rate-limit hit with the identifier tried, never the password', async () => {
@@ -347,29 +424,76 @@ describe('Security events of rate limiting (e2e)', () => {
     expectProblem(limited, 429, 'too-many-requests');
 
     const admin = await signUpAdmin(suite.app(), http);
-    let events: Event[] = [];
-    for (let attempt = 0; attempt < 50 && !events.length; attempt += 1) {
-      if (attempt) await new Promise((resolve) => setTimeout(resolve, 100));
-      const reply = await http.get(AUDIT, {
-        token: admin.tokens.access_token,
-        query: { type: 'auth.rate_limited' },
-      });
-      events = reply.body.data as Event[];
-    }
-    expect(events).toEqual([
+    await rateLimitedRows(suite.app().get(DataSource), 1);
+    const reply = await http.get(AUDIT, {
+      token: admin.tokens.access_token,
+      query: { type: 'auth.rate_limited' },
+    });
+    expect(reply.body.data).toEqual([
       expect.objectContaining({
         userId: null,
         actorId: null,
         requestId: 'req-limited-1',
-        details: { bucket: 'login', route: '/api/v1/auth/login', identifier: user.email },
+        details: {
+          bucket: 'login',
+          route: '/api/v1/auth/login',
+          identifier: user.email,
+          count: 1,
+          lastAt: expect.any(String),
+        },
       }),
     ]);
-    expect(JSON.stringify(events)).not.toContain('guess number two');
+    expect(JSON.stringify(reply.body)).not.toContain('guess number two');
+  });
+});
+
+describe('Security events of a rate-limit flood (e2e)', () => {
+  // The default window (60 s): the test writes the count itself, as a shutdown does.
+  const suite = useApp({
+    RATE_LIMIT_ENABLED: 'true',
+    RATE_LIMIT_LOGIN: '1',
+    RATE_LIMIT_LOGIN_IP: '5',
+  });
+  const { http } = suite;
+
+  it('writes one event per client and window, with the count of refusals, whatever the names', async () => {
+    const attempt = (i: number) =>
+      http.post('/api/v1/auth/login', {
+        body: { email: `flood-${i % 7}@example.com`, password: 'wrong password' },
+        remoteAddress: '10.9.0.1',
+      });
+    const replies = [];
+    for (let batch = 0; batch < 6; batch++) {
+      replies.push(
+        ...(await Promise.all(Array.from({ length: 20 }, (_, i) => attempt(batch * 20 + i)))),
+      );
+    }
+    const refused = replies.filter((reply) => reply.status === 429).length;
+    expect(refused).toBeGreaterThanOrEqual(120 - 5);
+    const dataSource = suite.app().get(DataSource);
+    const [{ written }] = await dataSource.query(
+      `SELECT count(*)::int AS written FROM security_events WHERE type = 'auth.rate_limited'`,
+    );
+    expect(written).toBe(0);
+    await suite.app().get(DetachedEvents).flush();
+
+    const rows = await rateLimitedRows(dataSource, refused);
+    expect(rows).toEqual([
+      expect.objectContaining({
+        details: expect.objectContaining({ bucket: 'login', count: refused }),
+      }),
+    ]);
+    const { lastAt } = rows[0].details;
+    expect(new Date(String(lastAt)).getTime()).toBeGreaterThanOrEqual(rows[0].at.getTime());
   });
 });
 
 describe('Security events of rate limiting on a route that needs a token (e2e)', () => {
-  const suite = useApp({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_AUTH: '1' });
+  const suite = useApp({
+    RATE_LIMIT_ENABLED: 'true',
+    RATE_LIMIT_AUTH: '1',
+    RATE_LIMIT_WINDOW: '1',
+  });
   const { http } = suite;
 
   it('names the signed-in caller and their session as the actor', async () => {
@@ -379,19 +503,12 @@ describe('Security events of rate limiting on a route that needs a token (e2e)',
     expect((await resend()).status).toBe(202);
     expectProblem(await resend(), 429, 'too-many-requests');
 
-    const dataSource = suite.app().get(DataSource);
-    let rows: { actor_id: string | null; session_id: string | null }[] = [];
-    for (let attempt = 0; attempt < 50 && !rows.length; attempt += 1) {
-      if (attempt) await new Promise((resolve) => setTimeout(resolve, 100));
-      rows = await dataSource.query(
-        `SELECT actor_id, session_id FROM security_events WHERE type = 'auth.rate_limited'`,
-      );
-    }
+    const rows = await rateLimitedRows(suite.app().get(DataSource), 1);
     expect(rows).toEqual([
-      {
+      expect.objectContaining({
         actor_id: user.id,
         session_id: (claimsOf(tokens.access_token) as { sid: string }).sid,
-      },
+      }),
     ]);
   });
 });

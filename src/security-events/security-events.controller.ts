@@ -43,7 +43,9 @@ export class AuditEventsController {
   @Roles(Role.Admin)
   @ApiOperation({
     summary: 'Admin: every security event, newest first',
-    description: 'Filtered by `userId`, `type` and an inclusive `since` / `until` (ISO 8601).',
+    description:
+      'Filtered by `userId`, `type` and an inclusive `since` / `until`: RFC 3339 date-times ' +
+      '(seconds and a time zone, e.g. `2026-11-21T08:30:00Z`) or dates (`2026-11-21`, midnight UTC).',
   })
   @ApiOkResponse({ type: SecurityEventPageDto })
   @ApiProblems(Problem.ValidationFailed, ...AUTH_PROBLEMS, Problem.Forbidden)

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, IsUUID } from 'class-validator';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { OptionalInstant } from '../../common/validation/instant.decorator.js';
 import { PageQueryDto } from '../../common/pagination/page-query.dto.js';
 import { SECURITY_EVENT_TYPES } from '../security-event-type.js';
 
@@ -18,21 +19,9 @@ export class AuditEventQueryDto extends PageQueryDto {
   @IsIn(SECURITY_EVENT_TYPES, { message: 'type must be a known security event type' })
   type?: string;
 
-  @ApiPropertyOptional({
-    format: 'date-time',
-    description: 'ISO 8601; events at or after this instant',
-    example: '2026-11-21T00:00:00Z',
-  })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  since?: string;
+  @OptionalInstant('Events at or after this instant', '2026-11-21T00:00:00Z')
+  since?: Date;
 
-  @ApiPropertyOptional({
-    format: 'date-time',
-    description: 'ISO 8601; events at or before this instant',
-    example: '2026-11-22T00:00:00Z',
-  })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  until?: string;
+  @OptionalInstant('Events at or before this instant', '2026-11-22T00:00:00Z')
+  until?: Date;
 }
