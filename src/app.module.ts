@@ -15,6 +15,7 @@ import { openMigratedDataSource } from './database/migrate.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { SecurityEventsApiModule } from './security-events/security-events.module.js';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
 import { StartupAdminService } from './users/startup-admin.service.js';
@@ -57,9 +58,13 @@ export class AppModule {
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_PIPE, useClass: AppValidationPipe },
-        // In this order: the roles guard reads the user the JWT guard authenticated.
+        // Every global guard is registered here, in the order they run: Nest applies those of
+        // one module in the order given, but across modules in the order it scans them. The
+        // roles guard reads the user the JWT guard authenticated; the rate-limit guard names
+        // that caller in its events and counts only requests both let through.
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
+        { provide: APP_GUARD, useExisting: RateLimitGuard },
         // Here rather than in UsersModule: the CLI reuses UsersModule and must not run it.
         StartupAdminService,
       ],

@@ -22,8 +22,8 @@ export function loginName(body: unknown): string {
 }
 
 function rateLimited(bucket: RateLimitBucket, request: FastifyRequest) {
-  // On a limited route that needs a token, the bearer guard (registered by AppModule, ahead of
-  // this one) has already named the caller.
+  // On a limited route that needs a token, the bearer guard (registered ahead of this one in
+  // AppModule) has already named the caller.
   const caller = (request as CallerRequest).user;
   return {
     type: SecurityEventType.RateLimited,
@@ -82,12 +82,23 @@ export class RateLimitGuard implements CanActivate {
     const limited = (await Promise.all(hits)).filter((hit) => hit.limited);
     if (limited.length) {
       const retryAfter = Math.max(...limited.map((hit) => hit.retryAfterSeconds));
-      this.events.recordDetached(rateLimited(bucket, request), clientInfoOf(request));
+      this.recordRefusal(bucket, request, retryAfter);
       throw new AppException(Problem.TooManyRequests, 'Too many requests. Try again later.', {
         headers: { 'retry-after': String(retryAfter) },
       });
     }
     return true;
+  }
+
+  /**
+   * A refusal costs a map update: the trail gets one event per client (IP and caller), route
+   * and period of refusal, with the count of refused requests, written once the period is over.
+   */
+  private recordRefusal(bucket: RateLimitBucket, request: FastifyRequest, retryAfter: number) {
+    const event = rateLimited(bucket, request);
+    const key = `${bucket}|${request.routeOptions.url}|${request.ip}|${event.actorId ?? ''}`;
+    const until = Date.now() + retryAfter * 1000;
+    this.events.recordRepeated(key, until, event, clientInfoOf(request));
   }
 
   /** Login attempts from one IP across every login name, so made-up names are counted too. */

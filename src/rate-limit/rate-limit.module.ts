@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { APP_GUARD } from '@nestjs/core';
 import type { Environment } from '../config/environment.js';
 import { AddressRateLimiter } from './address-rate-limiter.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
@@ -22,9 +21,10 @@ import { RateLimitStore } from './rate-limit.store.js';
         return new RedisRateLimitStore(url, config.get('REDIS_KEY_PREFIX', { infer: true }));
       },
     },
-    { provide: APP_GUARD, useClass: RateLimitGuard },
+    // Registered as a global guard by AppModule, where the order of the guards is decided.
+    RateLimitGuard,
     AddressRateLimiter,
   ],
-  exports: [AddressRateLimiter],
+  exports: [AddressRateLimiter, RateLimitGuard],
 })
 export class RateLimitModule {}

@@ -4,11 +4,12 @@ import { AuditEventsController, MySecurityEventsController } from './security-ev
 import { SecurityEvent } from './security-event.entity.js';
 import { SecurityEventsRepository } from './security-events.repository.js';
 import { SecurityEventsService } from './security-events.service.js';
+import { DetachedEvents } from './detached-events.js';
 
 /** Without controllers, for the CLI: its changes are recorded too. */
 @Module({
   imports: [TypeOrmModule.forFeature([SecurityEvent])],
-  providers: [SecurityEventsService, SecurityEventsRepository],
+  providers: [SecurityEventsService, SecurityEventsRepository, DetachedEvents],
   exports: [SecurityEventsService],
 })
 export class SecurityEventsModule {}

@@ -4,7 +4,8 @@ import { LessThan, Repository } from 'typeorm';
 import { type Transaction, within } from '../common/database/transactions.js';
 import { SecurityEvent } from './security-event.entity.js';
 
-export type SecurityEventRow = Omit<SecurityEvent, 'id' | 'at'>;
+/** A row to insert; `at` defaults to the time of the insert. */
+export type SecurityEventRow = Omit<SecurityEvent, 'id' | 'at'> & { at?: Date };
 
 export interface SecurityEventFilter {
   userId?: string;
@@ -22,6 +23,11 @@ export class SecurityEventsRepository {
 
   async insert(row: SecurityEventRow, tx?: Transaction): Promise<void> {
     await within(this.events, tx).insert(row);
+  }
+
+  /** Several rows in one INSERT. */
+  async insertMany(rows: SecurityEventRow[]): Promise<void> {
+    await this.events.insert(rows);
   }
 
   /** A page of events matching every given filter (times inclusive), newest first. */

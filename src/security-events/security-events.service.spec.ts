@@ -1,9 +1,10 @@
-import { describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { ConfigService } from '@nestjs/config';
 import { automock } from '../../test/support/strict-mock.js';
 import type { Transaction } from '../common/database/transactions.js';
 import { type ClientInfo, NO_CLIENT } from '../common/principal/client-info.js';
 import type { Environment } from '../config/environment.js';
+import { DetachedEvents } from './detached-events.js';
 import { SecurityEventType } from './security-event-type.js';
 import { SecurityEventsRepository } from './security-events.repository.js';
 import { SecurityEventsService, withoutSecrets } from './security-events.service.js';
@@ -11,9 +12,10 @@ import { SecurityEventsService, withoutSecrets } from './security-events.service
 describe(SecurityEventsService.name, () => {
   function build() {
     const events = automock(SecurityEventsRepository);
+    const detached = automock(DetachedEvents);
     const config = { get: () => 90 } as unknown as ConfigService<Environment, true>;
-    const sut = new SecurityEventsService(events, config);
-    return { sut, events };
+    const sut = new SecurityEventsService(events, config, detached);
+    return { sut, events, detached };
   }
   const tx = { transaction: 'the caller’s' } as unknown as Transaction;
 
@@ -78,24 +80,42 @@ describe(SecurityEventsService.name, () => {
     ).rejects.toThrow('disk full');
   });
 
-  it('does not let a detached write that fails reach the caller', async () => {
-    const { sut, events } = build();
-    events.insert.mockRejectedValueOnce(new Error('connection lost'));
-    const warn = jest.spyOn(
-      (sut as unknown as { logger: { warn(message: string): void } }).logger,
-      'warn',
+  it('hands a detached event to the writer, without waiting', () => {
+    const { sut, detached } = build();
+    detached.add.mockReturnValueOnce(undefined);
+
+    sut.recordDetached(
+      { type: SecurityEventType.LoginFailed, userId: null, actorId: null, sessionId: null },
+      client,
     );
-    warn.mockImplementation(() => undefined);
 
-    expect(() =>
-      sut.recordDetached(
-        { type: SecurityEventType.LoginFailed, userId: null, actorId: null, sessionId: null },
-        client,
-      ),
-    ).not.toThrow();
-    await new Promise((resolve) => setImmediate(resolve));
+    expect(detached.add).toHaveBeenCalledWith(
+      expect.objectContaining({ type: 'auth.login.failed', ip: '203.0.113.7', requestId: 'req-1' }),
+    );
+  });
 
-    expect(warn).toHaveBeenCalledWith(expect.stringContaining('auth.login.failed'));
+  it('hands a repeated event to the writer under its key and period', () => {
+    const { sut, detached } = build();
+    detached.repeat.mockReturnValueOnce(undefined);
+
+    sut.recordRepeated(
+      'login|/api/v1/auth/login|203.0.113.7|',
+      1_000,
+      {
+        type: SecurityEventType.RateLimited,
+        userId: null,
+        actorId: null,
+        sessionId: null,
+        details: { bucket: 'login' },
+      },
+      client,
+    );
+
+    expect(detached.repeat).toHaveBeenCalledWith(
+      'login|/api/v1/auth/login|203.0.113.7|',
+      1_000,
+      expect.objectContaining({ type: 'auth.rate_limited', details: { bucket: 'login' } }),
+    );
   });
 });
 

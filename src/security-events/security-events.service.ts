@@ -12,6 +12,7 @@ import type { AuthenticatedUser } from '../common/principal/principal.js';
 import type { EventDetails } from './security-event.entity.js';
 import { SecurityEventRow, SecurityEventsRepository } from './security-events.repository.js';
 import { SecurityEventType } from './security-event-type.js';
+import { DetachedEvents } from './detached-events.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
@@ -39,8 +40,9 @@ export const madeBy = ({ user, token }: AuthenticatedUser) => ({
 
 /**
  * Writes and reads the security trail. `record` takes the caller's transaction so that the
- * event commits or rolls back with the change it records; `recordDetached` is for events that
- * record no change (a failed login, a rate-limit hit) and must not hold up the answer. Both
+ * event commits or rolls back with the change it records; `recordDetached` and
+ * `recordRepeated` are for events that record no change (a failed login, a rate-limit
+ * refusal) and must not hold up the answer, written at a bounded cost (DetachedEvents). All
  * take the client the request came from as a parameter: the context is passed, not ambient.
  */
 @Injectable()
@@ -51,6 +53,7 @@ export class SecurityEventsService {
   constructor(
     private readonly events: SecurityEventsRepository,
     config: ConfigService<Environment, true>,
+    private readonly detached: DetachedEvents,
     // Absent in the CLI, which serves no metrics.
     @Optional() private readonly metrics?: MetricsService,
   ) {
@@ -63,12 +66,19 @@ export class SecurityEventsService {
     if (event.type === SecurityEventType.RefreshTokenReused) this.metrics?.countRefreshReuse();
   }
 
-  /** Records an event on its own connection without waiting for it; a failure is logged. */
+  /** Records an event without waiting for it; one that cannot be written is counted and logged. */
   recordDetached(event: NewSecurityEvent, client: ClientInfo): void {
-    const row = toRow(event, client);
-    this.events.insert(row).catch((error: unknown) => {
-      this.logger.warn(`Recording ${row.type} failed: ${(error as Error).message}`);
-    });
+    this.detached.add(toRow(event, client));
+  }
+
+  /**
+   * Records the first occurrence of an event under `key` until `until` (ms since the epoch)
+   * and counts the others: one row per key and period, with `details.count` and
+   * `details.lastAt`, written once the period is over. For what may come thousands of times
+   * a second (a client refused by a rate limit), so that each costs a map update, not an insert.
+   */
+  recordRepeated(key: string, until: number, event: NewSecurityEvent, client: ClientInfo): void {
+    this.detached.repeat(key, until, toRow(event, client));
   }
 
   /** One user's own events, newest first. */
@@ -82,16 +92,9 @@ export class SecurityEventsService {
 
   /** Every event, newest first, filtered by user, type and time range (inclusive). */
   async list(query: AuditEventQueryDto): Promise<Paginated<SecurityEventDto>> {
-    const filter = {
-      userId: query.userId,
-      type: query.type,
-      since: query.since ? new Date(query.since) : undefined,
-      until: query.until ? new Date(query.until) : undefined,
-    };
-    const [events, total] = await this.events.findPage(filter, {
-      skip: offsetOf(query),
-      take: query.limit,
-    });
+    const { userId, type, since, until } = query;
+    const page = { skip: offsetOf(query), take: query.limit };
+    const [events, total] = await this.events.findPage({ userId, type, since, until }, page);
     return paginated(events.map(SecurityEventDto.from), total, query);
   }
 
