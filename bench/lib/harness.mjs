@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 
 export const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -56,8 +57,11 @@ export async function waitUntilHealthy(base, timeoutMs = 30_000) {
   throw new Error(`${base} did not become healthy`);
 }
 
-/** Starts a Node script in its own process; `stop()` ends it with SIGTERM. */
-export function startProcess(script, env, nodeArgs = []) {
+/**
+ * Starts a Node script in its own process; `stop()` ends it with SIGTERM. With `capture`, its
+ * output is kept (`output()`) instead of shown.
+ */
+export function startProcess(script, env, nodeArgs = [], { capture = false } = {}) {
   const args = [...nodeArgs, script];
   // BENCH_SERVER_CPUS=1 pins the process to those CPUs (taskset execs Node in place, so the pid
   // is Node's); run the bench itself under `taskset -c 0` and the load no longer competes with
@@ -68,11 +72,15 @@ export function startProcess(script, env, nodeArgs = []) {
     cpus ? ['-c', cpus, process.execPath, ...args] : args,
     {
       env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', capture ? 'pipe' : 'inherit', capture ? 'pipe' : 'inherit'],
     },
   );
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
   return {
     child,
+    output: () => output,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
@@ -85,7 +93,13 @@ export function startProcess(script, env, nodeArgs = []) {
  * The compiled app on `databaseUrl`, rate limits off, healthy when this resolves; `nodeArgs`
  * go to Node (e.g. `--cpu-prof`).
  */
-export async function startApp(databaseUrl, env = {}, nodeArgs = [], script = 'dist/src/main.js') {
+export async function startApp(
+  databaseUrl,
+  env = {},
+  nodeArgs = [],
+  script = 'dist/src/main.js',
+  options = {},
+) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const app = startProcess(
@@ -98,6 +112,7 @@ export async function startApp(databaseUrl, env = {}, nodeArgs = [], script = 'd
       ...env,
     },
     nodeArgs,
+    options,
   );
   await waitUntilHealthy(base);
   return { ...app, base };
@@ -159,4 +174,82 @@ export function cpuSeconds(pid) {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** Resident memory of a process, MiB, from /proc (Linux). */
+export function rssMiB(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) / 1024);
+}
+
+/**
+ * Times `GET url` over and over, one at a time, until `stop()`; `stop()` resolves to the
+ * latencies' summary (ms). What one legitimate client sees while a load runs.
+ */
+export function probeLatency(url, headers = {}) {
+  const samples = [];
+  const statuses = new Map();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const started = performance.now();
+      const response = await fetch(url, { headers }).catch(() => undefined);
+      await response?.arrayBuffer();
+      samples.push(performance.now() - started);
+      const status = response?.status ?? 'error';
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      const sorted = samples.sort((a, b) => a - b);
+      const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+      const ms = (x) => Math.round(x * 10) / 10;
+      return {
+        n: sorted.length,
+        p50: ms(at(0.5)),
+        p99: ms(at(0.99)),
+        max: ms(sorted[sorted.length - 1] ?? NaN),
+        statuses: Object.fromEntries(statuses),
+      };
+    },
+  };
+}
+
+/** The value of one sample of a Prometheus text exposition (summed over matching lines). */
+export function metricValue(text, name, labels = '') {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if ((line.startsWith(`${name}{`) || line.startsWith(`${name} `)) && line.includes(labels)) {
+      total += Number(line.split(' ').pop());
+    }
+  }
+  return total;
+}
+
+/** Answers by status, from an autocannon result. */
+export function statusCounts(result) {
+  return Object.fromEntries(
+    Object.entries(result.statusCodeStats).map(([status, { count }]) => [status, count]),
+  );
+}
+
+/**
+ * Runs `run(build)` for each build in every round, alternating their order from round to
+ * round so that a drift of the machine's load touches them alike; prints each result as it
+ * comes and all of them as a table at the end.
+ */
+export async function alternateBuilds(builds, rounds, run) {
+  const results = [];
+  for (let round = 1; round <= rounds; round++) {
+    for (const build of round % 2 ? builds : [...builds].reverse()) {
+      const result = { round, build, ...(await run(build)) };
+      console.log(result);
+      results.push(result);
+    }
+  }
+  console.table(results);
+  return results;
 }

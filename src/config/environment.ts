@@ -230,6 +230,30 @@ export class Environment {
   @MinLength(3)
   MAIL_FROM = 'no-reply@localhost';
 
+  /**
+   * Connections to the mail server at once, and mails composed or sent at once: a mail server
+   * that hangs holds no more than this.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  SMTP_MAX_CONNECTIONS = 5;
+
+  /** Mails that may wait for a connection; past it, the routes that mail answer 503. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  MAIL_QUEUE_LIMIT = 1000;
+
+  /** Seconds a shutdown waits for pending mail before it drops (and logs) the rest. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60)
+  MAIL_SHUTDOWN_TIMEOUT = 3;
+
   /** The page that takes a password-reset token as its `token` query parameter. */
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   RESET_PASSWORD_URL = 'http://localhost:3000/reset-password';

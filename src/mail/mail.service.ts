@@ -20,9 +20,12 @@ export class MailService implements OnModuleInit, OnApplicationShutdown {
     this.from = config.get('MAIL_FROM', { infer: true });
     this.nodeEnv = config.get('NODE_ENV', { infer: true });
     if (url) {
-      // Short timeouts: a mail server that hangs must not pile up work behind it.
+      // A pool of at most SMTP_MAX_CONNECTIONS connections, reused from mail to mail, with short
+      // timeouts: a mail server that hangs must not pile up sockets or work behind it.
       this.transport = nodemailer.createTransport({
         url,
+        pool: true,
+        maxConnections: config.get('SMTP_MAX_CONNECTIONS', { infer: true }),
         connectionTimeout: 10_000,
         greetingTimeout: 10_000,
         socketTimeout: 20_000,
@@ -38,13 +41,15 @@ export class MailService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /** After the outbox's deadline: whatever is still being delivered is given up. */
   onApplicationShutdown(): void {
-    this.transport?.close();
+    this.transport?.close({ force: true });
   }
 
-  async send(mail: OutgoingMail): Promise<void> {
+  /** Sends one mail; `signal` gives it up (queued in the pool or being delivered). */
+  async send(mail: OutgoingMail, signal?: AbortSignal): Promise<void> {
     if (this.transport) {
-      await this.transport.sendMail({ from: this.from, ...mail });
+      await this.transport.sendMail({ from: this.from, ...mail, signal });
       return;
     }
     if (this.nodeEnv === 'development') {

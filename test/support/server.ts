@@ -11,9 +11,9 @@ export function buildOnce(): void {
 
 export interface Server {
   url: string;
-  /** What the server has logged so far (JSON lines, at LOG_LEVEL warn unless `env` says). */
-  logs(): string[];
   stop(): Promise<void>;
+  /** What the process wrote so far (its JSON log lines on stdout, then stderr). */
+  output(): string;
 }
 
 /**
@@ -27,8 +27,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stderr = '';
   let stdout = '';
+  let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -51,10 +51,10 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
   }
   return {
     url,
-    logs: () => stdout.split('\n').filter(Boolean),
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
     },
+    output: () => stdout + stderr,
   };
 }
