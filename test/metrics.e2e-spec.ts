@@ -39,6 +39,26 @@ describe('GET /metrics (e2e)', () => {
     expect((await http.get('/api/v1/metrics')).status).toBe(404);
   });
 
+  // What `promtool check metrics` (CI runs it on a real scrape) refuses: a `_total` name on
+  // anything but a counter, a counter without it, `_count`/`_sum`/`_bucket` outside histograms.
+  it('names every metric as Prometheus expects', async () => {
+    const text = await scrape(http);
+    const types = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map(([, name, type]) => ({
+      name,
+      type,
+    }));
+    expect(types.length).toBeGreaterThan(20);
+    const misnamed = types.filter(
+      ({ name, type }) =>
+        name.endsWith('_total') !== (type === 'counter') ||
+        (/_(count|sum|bucket)$/.test(name) && type !== 'histogram' && type !== 'summary'),
+    );
+    expect(misnamed).toEqual([]);
+    // prom-client's default metrics stay: the totals are sums of these gauges by type.
+    expect(text).toMatch(/^# TYPE nodejs_active_handles gauge$/m);
+    expect(text).toMatch(/^# TYPE nodejs_active_requests gauge$/m);
+  });
+
   it('counts logins by outcome', async () => {
     const user = await registerUser(http);
     const before = await scrape(http);
