@@ -73,7 +73,10 @@ describe(`Behind a transaction pooler, ${pooledWithoutDirectUrl() ? 'without' : 
       : 'listens over the direct connection, with no warning',
     () => {
       for (const server of servers) {
-        const warnings = server.logs().filter((line) => NO_DIRECT_URL.test(line));
+        const warnings = server
+          .output()
+          .split('\n')
+          .filter((line) => NO_DIRECT_URL.test(line));
         expect(warnings).toHaveLength(pooledWithoutDirectUrl() ? 1 : 0);
       }
     },
