@@ -108,6 +108,20 @@ describe(validateEnvironment.name, () => {
       /ADMIN_PASSWORD/,
     );
   });
+
+  it('refuses DATABASE_DIRECT_URL without DATABASE_URL, which it would not be a direct path to', () => {
+    const direct = 'postgres://postgres@db:5432/auth';
+    expect(() => validateEnvironment({ DATABASE_DIRECT_URL: direct })).toThrow(
+      'Invalid configuration: DATABASE_DIRECT_URL needs DATABASE_URL: it is a direct connection to the database DATABASE_URL reaches',
+    );
+    expect(() => validateEnvironment({ DATABASE_DIRECT_URL: '' })).not.toThrow();
+    const env = validateEnvironment({
+      DATABASE_URL: 'postgres://pooler:6432/auth',
+      DATABASE_DIRECT_URL: direct,
+    });
+    expect(env.DATABASE_DIRECT_URL).toBe(direct);
+  });
+
   it('reads the mail settings, refusing a mail server that is not an SMTP URL', () => {
     const env = validateEnvironment({
       SMTP_URL: 'smtp://user:secret@mail.example.com:587',

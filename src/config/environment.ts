@@ -339,6 +339,13 @@ function checkCombinations(env: Environment): string[] {
       problems.push(`JWT_PUBLIC_KEY (PEM) is required with JWT_ALGORITHM=${env.JWT_ALGORITHM}`);
     }
   }
+  if (env.DATABASE_DIRECT_URL && !env.DATABASE_URL) {
+    // Without DATABASE_URL the app runs its embedded PostgreSQL; a direct URL would send the
+    // migrations and the revocation feed to some other database.
+    problems.push(
+      'DATABASE_DIRECT_URL needs DATABASE_URL: it is a direct connection to the database DATABASE_URL reaches',
+    );
+  }
   const admin = [env.ADMIN_EMAIL, env.ADMIN_USERNAME, env.ADMIN_PASSWORD];
   if (admin.some(Boolean) && !admin.every(Boolean)) {
     problems.push('ADMIN_EMAIL, ADMIN_USERNAME and ADMIN_PASSWORD must be set together');
