@@ -21,6 +21,7 @@ import {
 
 const TOKEN_QUERY = {
   name: 'token',
+  type: String,
   required: true,
   description: "The mailed link's one-use token (base64url)",
   example: 'q0Zr3l0QpN4c8mW5xY2bV7tK1sJ9hF6dG3aE0uI8oPw',
