@@ -5,7 +5,9 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
+import { RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE } from './account/pages/account-pages.js';
 import { AppModule } from './app.module.js';
+import { API_PREFIX } from './common/http/api-prefix.js';
 import { addResponseHeaders } from './common/http/security-headers.js';
 import { clientErrorHandler, frameworkErrorHandler } from './common/http/transport-errors.js';
 import { createLogger, PinoNestLogger } from './common/logging/logger.js';
@@ -13,7 +15,7 @@ import type { Environment } from './config/environment.js';
 import { METRICS_PATH } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
 
-export const API_PREFIX = 'api/v1';
+export { API_PREFIX };
 export const BODY_LIMIT_BYTES = 256 * 1024;
 /**
  * Slow clients are cut in seconds, not minutes: the whole request (headers and body) must
@@ -104,6 +106,8 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     exclude: [
       { path: '.well-known/jwks.json', method: RequestMethod.GET },
       { path: METRICS_PATH, method: RequestMethod.GET },
+      { path: RESET_PASSWORD_PAGE, method: RequestMethod.GET },
+      { path: VERIFY_EMAIL_PAGE, method: RequestMethod.GET },
     ],
   });
   setUpSwagger(app);
@@ -124,6 +128,7 @@ function setUpSwagger(app: NestFastifyApplication): void {
     .addTag('templates', "The caller's own templates")
     .addTag('audit', 'The security trail (admins)')
     .addTag('service', 'Health and metrics')
+    .addTag('pages', 'The pages the mailed links open (HTML, outside the API prefix)')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
   // Built at the first request for /docs or /docs-json, not at start: nobody may ever ask, and

@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { RolesGuard } from './auth/roles.guard.js';
 import { BearerModule } from './bearer/bearer.module.js';
 import { JwtAuthGuard } from './bearer/jwt-auth.guard.js';
+import { DatabasePool, DatabasePoolModule } from './common/database/database-pool.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
 import { AppValidationPipe } from './common/http/validation.pipe.js';
 import type { Environment } from './config/environment.js';
@@ -28,16 +29,18 @@ export class AppModule {
    * object (through ConfigService), never `process.env`.
    */
   static forRoot(env: Environment): DynamicModule {
+    const pool = new DatabasePool();
     return {
       module: AppModule,
       imports: [
         configModuleFor(env),
+        DatabasePoolModule.forRoot(pool),
         TypeOrmModule.forRootAsync({
           useFactory: () => {
             if (!env.DATABASE_URL)
               throw new Error('DATABASE_URL is not set and no embedded database was started');
             return {
-              ...dataSourceOptions(env.DATABASE_URL, env.DATABASE_TIMEOUT * 1000),
+              ...dataSourceOptions(env.DATABASE_URL, env.DATABASE_TIMEOUT * 1000, pool),
               retryAttempts: 5,
               retryDelay: 1000,
             };

@@ -6,6 +6,7 @@ import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountController } from './account.controller.js';
+import { AccountPagesController } from './pages/account-pages.controller.js';
 import { AccountService } from './account.service.js';
 import { ActionToken } from './action-token.entity.js';
 import { ActionTokensRepository } from './action-tokens.repository.js';
@@ -22,7 +23,7 @@ import { Transactions } from '../common/database/transactions.js';
     SecurityEventsModule,
     UsersModule,
   ],
-  controllers: [AccountController],
+  controllers: [AccountController, AccountPagesController],
   providers: [AccountService, ActionTokensService, ActionTokensRepository, Transactions],
   exports: [AccountService],
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { EnvironmentError, validateEnvironment } from './environment.js';
+import { EnvironmentError, publicUrlWarning, validateEnvironment } from './environment.js';
 
 const strongSecret = 's'.repeat(32);
 
@@ -67,18 +67,27 @@ describe(validateEnvironment.name, () => {
     expect(() => validateEnvironment({ RATE_LIMIT_LOGIN_IP: '0' })).toThrow(/RATE_LIMIT_LOGIN_IP/);
   });
 
+  const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/auth' };
+
   it('refuses to start in production without a strong HS256 secret', () => {
-    expect(() => validateEnvironment({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
-    expect(() => validateEnvironment({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toThrow(
-      /JWT_SECRET/,
+    expect(() => validateEnvironment(production)).toThrow(/JWT_SECRET/);
+    expect(() => validateEnvironment({ ...production, JWT_SECRET: 'short' })).toThrow(/JWT_SECRET/);
+    expect(validateEnvironment({ ...production, JWT_SECRET: strongSecret }).JWT_SECRET).toBe(
+      strongSecret,
     );
-    expect(
-      validateEnvironment({ NODE_ENV: 'production', JWT_SECRET: strongSecret }).JWT_SECRET,
-    ).toBe(strongSecret);
+  });
+
+  it('refuses on one line to start in production on the embedded PostgreSQL', () => {
+    for (const DATABASE_URL of [undefined, '', '  ']) {
+      expect(() =>
+        validateEnvironment({ NODE_ENV: 'production', JWT_SECRET: strongSecret, DATABASE_URL }),
+      ).toThrow(/^Invalid configuration: DATABASE_URL must be set in production[^\n]*$/);
+    }
+    expect(validateEnvironment({ JWT_SECRET: strongSecret }).DATABASE_URL).toBeUndefined();
   });
 
   it('says on one line that JWT_SECRET is missing when compose passes it empty', () => {
-    expect(() => validateEnvironment({ NODE_ENV: 'production', JWT_SECRET: '' })).toThrow(
+    expect(() => validateEnvironment({ ...production, JWT_SECRET: '' })).toThrow(
       /^Invalid configuration: JWT_SECRET must be set to at least 32 characters in production[^\n]*$/,
     );
   });
@@ -147,5 +156,44 @@ describe(validateEnvironment.name, () => {
       /RESET_PASSWORD_URL/,
     );
     expect(() => validateEnvironment({ RESET_TOKEN_TTL: '10' })).toThrow(/RESET_TOKEN_TTL/);
+  });
+
+  it('builds the mailed links from PUBLIC_URL, itself by default on PORT', () => {
+    expect(validateEnvironment({ PORT: '8080' })).toEqual(
+      expect.objectContaining({
+        PUBLIC_URL: 'http://localhost:8080',
+        RESET_PASSWORD_URL: 'http://localhost:8080/reset-password',
+        VERIFY_EMAIL_URL: 'http://localhost:8080/verify-email',
+      }),
+    );
+    const proxied = validateEnvironment({
+      PUBLIC_URL: 'https://example.com/auth/',
+      VERIFY_EMAIL_URL: 'https://app.example.com/verify',
+      RESET_PASSWORD_URL: '',
+    });
+    expect(proxied.PUBLIC_URL).toBe('https://example.com/auth');
+    expect(proxied.RESET_PASSWORD_URL).toBe('https://example.com/auth/reset-password');
+    expect(proxied.VERIFY_EMAIL_URL).toBe('https://app.example.com/verify');
+    expect(() => validateEnvironment({ PUBLIC_URL: 'ftp://example.com' })).toThrow(/PUBLIC_URL/);
+  });
+
+  it('warns in production only, when a mailed link leads to a loopback address', () => {
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://db/auth',
+      JWT_SECRET: strongSecret,
+    };
+    expect(publicUrlWarning(validateEnvironment({}))).toBeUndefined();
+    expect(publicUrlWarning(validateEnvironment(production))).toMatch(
+      /^The mailed links lead to http:\/\/localhost:3000\/reset-password and .*set PUBLIC_URL/,
+    );
+    for (const PUBLIC_URL of ['http://127.0.0.1:3000', 'http://[::1]']) {
+      expect(publicUrlWarning(validateEnvironment({ ...production, PUBLIC_URL }))).toMatch(
+        /PUBLIC_URL/,
+      );
+    }
+    expect(
+      publicUrlWarning(validateEnvironment({ ...production, PUBLIC_URL: 'https://auth.example' })),
+    ).toBeUndefined();
   });
 });

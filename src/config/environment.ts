@@ -38,6 +38,8 @@ const emptyToUndefined = ({ value }: { value: unknown }) =>
 const pem = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() !== '' ? value.replace(/\\n/g, '\n') : undefined;
 
+const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
 /**
  * Every variable the service reads, with its default. Validated once at boot; a bad value
  * stops the start with a message naming the variable.
@@ -254,13 +256,30 @@ export class Environment {
   @Max(60)
   MAIL_SHUTDOWN_TIMEOUT = 3;
 
-  /** The page that takes a password-reset token as its `token` query parameter. */
-  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
-  RESET_PASSWORD_URL = 'http://localhost:3000/reset-password';
+  /**
+   * The address users reach this service at (scheme, host, port, and a path prefix if a proxy
+   * adds one): the mailed links lead to its /reset-password and /verify-email pages. Default
+   * `http://localhost:<PORT>`, which only works on the machine that runs the service.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl(HTTP_URL)
+  PUBLIC_URL!: string;
+
+  /**
+   * The page that takes a password-reset token as its `token` query parameter: by default the
+   * one this service serves, `PUBLIC_URL/reset-password`; a team with its own front end sets its own.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl(HTTP_URL)
+  RESET_PASSWORD_URL!: string;
 
   /** The page that takes an email-verification token as its `token` query parameter. */
-  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
-  VERIFY_EMAIL_URL = 'http://localhost:3000/verify-email';
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl(HTTP_URL)
+  VERIFY_EMAIL_URL!: string;
 
   /** Lifetime of a password-reset token, seconds. */
   @Transform(toInt)
@@ -325,6 +344,13 @@ export class EnvironmentError extends Error {
 
 function checkCombinations(env: Environment): string[] {
   const problems: string[] = [];
+  // The embedded PostgreSQL is a developer's `npm start`: in production it would keep every
+  // account inside one container's disk, and the production image does not even ship it.
+  if (env.NODE_ENV === 'production' && !env.DATABASE_URL) {
+    problems.push(
+      'DATABASE_URL must be set in production (the embedded PostgreSQL is for development only)',
+    );
+  }
   if (env.JWT_ALGORITHM === 'HS256') {
     if (env.NODE_ENV === 'production' && (env.JWT_SECRET?.length ?? 0) < 32) {
       problems.push('JWT_SECRET must be set to at least 32 characters in production (HS256)');
@@ -373,5 +399,32 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   if (problems.length) {
     throw new EnvironmentError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
+  return withLinkDefaults(env);
+}
+
+/** PUBLIC_URL, and the two mailed pages under it, where the environment leaves them unset. */
+function withLinkDefaults(env: Environment): Environment {
+  env.PUBLIC_URL = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+  env.RESET_PASSWORD_URL ??= `${env.PUBLIC_URL}/reset-password`;
+  env.VERIFY_EMAIL_URL ??= `${env.PUBLIC_URL}/verify-email`;
   return env;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * In production, the warning that the mailed links lead to a loopback address (PUBLIC_URL
+ * unset, or set to localhost): they work for nobody but the machine itself. Else undefined.
+ */
+export function publicUrlWarning(env: Environment): string | undefined {
+  if (env.NODE_ENV !== 'production') return undefined;
+  const local = [env.RESET_PASSWORD_URL, env.VERIFY_EMAIL_URL].filter((link) =>
+    LOOPBACK_HOSTS.has(new URL(link).hostname),
+  );
+  if (!local.length) return undefined;
+  return (
+    `The mailed links lead to ${local.join(' and ')}, which only this machine reaches: set ` +
+    'PUBLIC_URL to the address users reach this service at (or RESET_PASSWORD_URL and ' +
+    'VERIFY_EMAIL_URL to your own pages).'
+  );
 }

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { DataSourceOptions } from 'typeorm';
+import type { DatabasePool } from '../common/database/database-pool.js';
 import { CancellingClient } from './cancelling-client.js';
 import { InitialSchema1795291100000 } from '../../migrations/1795291100000-InitialSchema.js';
 import { CreateTemplates1795291200000 } from '../../migrations/1795291200000-CreateTemplates.js';
@@ -40,12 +41,18 @@ export const MIGRATIONS = [
  * The one set of TypeORM options, shared by the app, the CLI and the migration commands.
  * `timeoutMs` bounds each query: the driver gives up and cancels it on the server
  * (CancellingClient); migrations run without it. Nothing here is a startup parameter or session
- * setting, so `url` may be a transaction pooler.
+ * setting, so `url` may be a transaction pooler. With `pool`, the `pg` pool it opens is recorded
+ * there.
  */
-export function dataSourceOptions(url: string, timeoutMs?: number): DataSourceOptions {
+export function dataSourceOptions(
+  url: string,
+  timeoutMs?: number,
+  pool?: DatabasePool,
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,
+    ...(pool && { driver: pool.driver }),
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
