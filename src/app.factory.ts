@@ -6,7 +6,13 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
-import { addResponseHeaders } from './common/http/security-headers.js';
+import {
+  addResponseHeaders,
+  API_HEADERS,
+  type HeaderSet,
+  NO_STORE,
+  securityHeaders,
+} from './common/http/security-headers.js';
 import { clientErrorHandler, frameworkErrorHandler } from './common/http/transport-errors.js';
 import { createLogger, PinoNestLogger } from './common/logging/logger.js';
 import type { Environment } from './config/environment.js';
@@ -28,6 +34,37 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 function requestId(request: IncomingMessage): string {
   const given = request.headers['x-request-id'];
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** Swagger UI, the one HTML page: helmet's page set, with its inline bootstrap script and styles. */
+const PAGE_HEADERS = securityHeaders({
+  contentSecurityPolicy: {
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'", "'unsafe-inline'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+    },
+  },
+});
+const API_NO_STORE: HeaderSet = Object.freeze({ ...API_HEADERS, ...NO_STORE });
+/** Public keys, meant to be cached by relying parties (the JWKS_MAX_AGE of the API guide). */
+const JWKS_HEADERS: HeaderSet = Object.freeze({
+  ...API_HEADERS,
+  'cache-control': 'public, max-age=300',
+});
+
+/**
+ * The headers of each route's answers. Every API answer but the health check and the public
+ * documents may hold a token, a secret or personal data, and is never stored; so is the
+ * not-found answer, which is no route.
+ */
+export function responseHeaders(route: string | undefined): HeaderSet {
+  if (route === '/docs' || route?.startsWith('/docs/')) return PAGE_HEADERS;
+  if (route === '/docs-json' || route === '/docs-yaml') return API_HEADERS;
+  if (route === '/.well-known/jwks.json') return JWKS_HEADERS;
+  if (route === `/${API_PREFIX}/health`) return API_HEADERS;
+  return API_NO_STORE;
 }
 
 export interface CreateAppOptions {
@@ -78,17 +115,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   const fastify = app.getHttpAdapter().getInstance();
   // Bodies are JSON only: any other media type is a 415 problem.
   fastify.removeContentTypeParser(['text/plain']);
-  addResponseHeaders(fastify, {
-    // Swagger UI at /docs needs its inline bootstrap script and styles.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-      },
-    },
-  });
+  addResponseHeaders(fastify, responseHeaders);
   const origins = env.CORS_ORIGINS.split(',')
     .map((origin) => origin.trim())
     .filter(Boolean);
