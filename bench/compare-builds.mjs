@@ -46,7 +46,9 @@ const barePort = await freePort();
 const bare = startProcess('bench/lib/bare-json-server.mjs', { PORT: String(barePort) });
 const bareUrl = `http://127.0.0.1:${barePort}/bare`;
 const ratios = new Map(builds.flatMap((build) => paths.map((path) => [key(build, path), []])));
-const cpuPerRequest = new Map(builds.map((build) => [build, []]));
+const cpuPerRequest = new Map(
+  builds.flatMap((build) => paths.map((path) => [key(build, path), []])),
+);
 try {
   await waitUntilHealthy(`http://127.0.0.1:${barePort}`);
   await load({ url: bareUrl, duration: 2, connections });
@@ -78,7 +80,7 @@ try {
               connections,
             });
             const micros = ((cpuSeconds(server.child.pid) - before) / paced.requests.total) * 1e6;
-            cpuPerRequest.get(build).push(micros);
+            cpuPerRequest.get(key(build, path)).push(micros);
             console.log(
               `round ${round} ${build}: ${path} at ${cpuRate} req/s offered, ${Math.round(paced.requests.average)} answered, ${micros.toFixed(1)} µs CPU per request, non-2xx ${paced.non2xx}`,
             );
@@ -104,11 +106,10 @@ for (const [name, values] of ratios) {
     `${name}: median ratio ${median(values).toFixed(3)}, worst ${Math.min(...values).toFixed(3)}, mean ${mean(values).toFixed(3)} (${values.map((v) => v.toFixed(3)).join(', ')})`,
   );
 }
-for (const build of builds) {
-  const cpu = cpuPerRequest.get(build);
+for (const [name, cpu] of cpuPerRequest) {
   if (cpu.length) {
     console.log(
-      `${build}: mean ${mean(cpu).toFixed(1)} µs CPU per request (${cpu.map((v) => v.toFixed(1)).join(', ')})`,
+      `${name}: median ${median(cpu).toFixed(1)} µs CPU per request (${cpu.map((v) => v.toFixed(1)).join(', ')})`,
     );
   }
 }

@@ -14,7 +14,7 @@ import {
   securityHeaders,
 } from './common/http/security-headers.js';
 import { clientErrorHandler, frameworkErrorHandler } from './common/http/transport-errors.js';
-import { createLogger, PinoNestLogger } from './common/logging/logger.js';
+import { createLogger, PinoNestLogger, requestLogger } from './common/logging/logger.js';
 import type { Environment } from './config/environment.js';
 import { METRICS_PATH } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -82,6 +82,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   const logger = options.logger ?? createLogger(env.LOG_LEVEL);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
+    childLoggerFactory: requestLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: env.TRUST_PROXY,
     genReqId: requestId,
