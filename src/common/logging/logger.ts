@@ -123,7 +123,9 @@ class RequestLogger {
   silent() {}
 
   private write(level: Level, args: unknown[]) {
-    if (this.isLevelEnabled(level)) (this.logger()[level] as (...a: unknown[]) => void)(...args);
+    if (!this.isLevelEnabled(level)) return;
+    const logger = this.logger();
+    Reflect.apply(logger[level], logger, args);
   }
 
   private logger(): Logger {
@@ -141,5 +143,5 @@ export function requestLogger(
   options: Parameters<FastifyBaseLogger['child']>[1] = {},
 ): FastifyBaseLogger {
   if (Object.keys(options).length) return logger.child(bindings, options);
-  return new RequestLogger(logger as Logger, bindings) as unknown as FastifyBaseLogger;
+  return new RequestLogger(logger as Logger, bindings);
 }
