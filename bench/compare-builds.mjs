@@ -13,8 +13,9 @@
 //
 // With BENCH_CPU_RATE=<req/s>, each round also offers that fixed rate (below every build's
 // ceiling) for the same time and prints the server's CPU time per request (user + system, from
-// /proc): a cost of a few percent shows there long before the machine's noise lets a
-// throughput ratio show it.
+// /proc), then the bare route's at the same rate, and their quotient (bare ÷ build, the
+// throughput ratio a CPU-bound server would reach on an idle core): a cost of a few percent shows
+// there long before the machine's noise lets a throughput ratio show it.
 import { loadavg } from 'node:os';
 import {
   cpuSeconds,
@@ -41,6 +42,15 @@ const loadAverage = () =>
     .join(' ');
 const key = (build, path) => `${build} ${path}`;
 const cpuRate = Number(process.env.BENCH_CPU_RATE ?? 0);
+
+const cpuRatios = new Map(builds.flatMap((build) => paths.map((path) => [key(build, path), []])));
+
+/** The bare route's server CPU per request at the same offered rate, measured right after. */
+async function bareCpuPerRequest() {
+  const before = cpuSeconds(bare.child.pid);
+  const paced = await load({ url: bareUrl, duration: seconds, overallRate: cpuRate, connections });
+  return ((cpuSeconds(bare.child.pid) - before) / paced.requests.total) * 1e6;
+}
 
 const barePort = await freePort();
 const bare = startProcess('bench/lib/bare-json-server.mjs', { PORT: String(barePort) });
@@ -81,8 +91,10 @@ try {
             });
             const micros = ((cpuSeconds(server.child.pid) - before) / paced.requests.total) * 1e6;
             cpuPerRequest.get(key(build, path)).push(micros);
+            const bareMicros = await bareCpuPerRequest();
+            cpuRatios.get(key(build, path)).push(bareMicros / micros);
             console.log(
-              `round ${round} ${build}: ${path} at ${cpuRate} req/s offered, ${Math.round(paced.requests.average)} answered, ${micros.toFixed(1)} µs CPU per request, non-2xx ${paced.non2xx}`,
+              `round ${round} ${build}: ${path} at ${cpuRate} req/s offered, ${Math.round(paced.requests.average)} answered, ${micros.toFixed(1)} µs CPU per request (bare ${bareMicros.toFixed(1)}, CPU ratio ${(bareMicros / micros).toFixed(3)}), non-2xx ${paced.non2xx}`,
             );
           }
         }
@@ -108,8 +120,9 @@ for (const [name, values] of ratios) {
 }
 for (const [name, cpu] of cpuPerRequest) {
   if (cpu.length) {
+    const relative = cpuRatios.get(name);
     console.log(
-      `${name}: median ${median(cpu).toFixed(1)} µs CPU per request (${cpu.map((v) => v.toFixed(1)).join(', ')})`,
+      `${name}: median ${median(cpu).toFixed(1)} µs CPU per request (${cpu.map((v) => v.toFixed(1)).join(', ')}); bare ÷ this CPU per request: median ${median(relative).toFixed(3)}, worst ${Math.min(...relative).toFixed(3)} (${relative.map((v) => v.toFixed(3)).join(', ')})`,
     );
   }
 }

@@ -120,13 +120,22 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   const origins = env.CORS_ORIGINS.split(',')
     .map((origin) => origin.trim())
     .filter(Boolean);
-  app.enableCors({
-    origin: origins.length ? origins : false,
-    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type', 'if-match', 'x-access-token', 'x-request-id'],
-    exposedHeaders: ['etag', 'location', 'retry-after', 'x-request-id'],
-    maxAge: 600,
-  });
+  // No origins, no CORS at all: `origin: false` would still run its hook on every request.
+  if (origins.length) {
+    app.enableCors({
+      origin: origins,
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: [
+        'authorization',
+        'content-type',
+        'if-match',
+        'x-access-token',
+        'x-request-id',
+      ],
+      exposedHeaders: ['etag', 'location', 'retry-after', 'x-request-id'],
+      maxAge: 600,
+    });
+  }
 
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [

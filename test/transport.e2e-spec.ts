@@ -72,6 +72,14 @@ describe('CORS without CORS_ORIGINS (e2e)', () => {
         headers: { origin: 'https://app.example.com' },
       });
       expect(reply.headers['access-control-allow-origin']).toBeUndefined();
+      const preflight = await http.request('OPTIONS', '/api/v1/auth/login', {
+        headers: {
+          origin: 'https://app.example.com',
+          'access-control-request-method': 'POST',
+        },
+      });
+      expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+      expect(preflight.headers['access-control-allow-methods']).toBeUndefined();
     });
   });
 });
