@@ -8,9 +8,15 @@ import type { Logger } from 'pino';
 import { RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE } from './account/pages/account-pages.js';
 import { AppModule } from './app.module.js';
 import { API_PREFIX } from './common/http/api-prefix.js';
-import { addResponseHeaders } from './common/http/security-headers.js';
+import {
+  addResponseHeaders,
+  API_HEADERS,
+  type HeaderSet,
+  NO_STORE,
+  securityHeaders,
+} from './common/http/security-headers.js';
 import { clientErrorHandler, frameworkErrorHandler } from './common/http/transport-errors.js';
-import { createLogger, PinoNestLogger } from './common/logging/logger.js';
+import { createLogger, PinoNestLogger, requestLogger } from './common/logging/logger.js';
 import type { Environment } from './config/environment.js';
 import { METRICS_PATH } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -32,6 +38,37 @@ function requestId(request: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+/** Swagger UI, the one HTML page: helmet's page set, with its inline bootstrap script and styles. */
+const PAGE_HEADERS = securityHeaders({
+  contentSecurityPolicy: {
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'", "'unsafe-inline'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+    },
+  },
+});
+const API_NO_STORE: HeaderSet = Object.freeze({ ...API_HEADERS, ...NO_STORE });
+/** Public keys, meant to be cached by relying parties (the JWKS_MAX_AGE of the API guide). */
+const JWKS_HEADERS: HeaderSet = Object.freeze({
+  ...API_HEADERS,
+  'cache-control': 'public, max-age=300',
+});
+
+/**
+ * The headers of each route's answers. Every API answer but the health check and the public
+ * documents may hold a token, a secret or personal data, and is never stored; so is the
+ * not-found answer, which is no route.
+ */
+export function responseHeaders(route: string | undefined): HeaderSet {
+  if (route === '/docs' || route?.startsWith('/docs/')) return PAGE_HEADERS;
+  if (route === '/docs-json' || route === '/docs-yaml') return API_HEADERS;
+  if (route === '/.well-known/jwks.json') return JWKS_HEADERS;
+  if (route === `/${API_PREFIX}/health`) return API_HEADERS;
+  return API_NO_STORE;
+}
+
 export interface CreateAppOptions {
   /** The environment as validated once at boot (main.ts), with its DATABASE_URL. */
   env: Environment;
@@ -47,6 +84,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   const logger = options.logger ?? createLogger(env.LOG_LEVEL);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
+    childLoggerFactory: requestLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: env.TRUST_PROXY,
     genReqId: requestId,
@@ -80,27 +118,26 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   const fastify = app.getHttpAdapter().getInstance();
   // Bodies are JSON only: any other media type is a 415 problem.
   fastify.removeContentTypeParser(['text/plain']);
-  addResponseHeaders(fastify, {
-    // Swagger UI at /docs needs its inline bootstrap script and styles.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-      },
-    },
-  });
+  addResponseHeaders(fastify, responseHeaders);
   const origins = env.CORS_ORIGINS.split(',')
     .map((origin) => origin.trim())
     .filter(Boolean);
-  app.enableCors({
-    origin: origins.length ? origins : false,
-    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type', 'if-match', 'x-access-token', 'x-request-id'],
-    exposedHeaders: ['etag', 'location', 'retry-after', 'x-request-id'],
-    maxAge: 600,
-  });
+  // No origins, no CORS at all: `origin: false` would still run its hook on every request.
+  if (origins.length) {
+    app.enableCors({
+      origin: origins,
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: [
+        'authorization',
+        'content-type',
+        'if-match',
+        'x-access-token',
+        'x-request-id',
+      ],
+      exposedHeaders: ['etag', 'location', 'retry-after', 'x-request-id'],
+      maxAge: 600,
+    });
+  }
 
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [

@@ -66,13 +66,20 @@ export class RateLimitGuard implements CanActivate {
     this.loginPerIp = config.get('RATE_LIMIT_LOGIN_IP', { infer: true });
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * Synchronous on the routes it does not limit (most of them): Nest awaits a guard's answer
+   * only when it is not a boolean, which saves every such request a promise and a microtask.
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    if (!this.enabled) return true;
     const bucket = this.reflector.get<RateLimitBucket | undefined>(
       RATE_LIMIT_BUCKET,
       context.getHandler(),
     );
-    if (!this.enabled || !bucket) return true;
+    return bucket ? this.limit(context, bucket) : true;
+  }
 
+  private async limit(context: ExecutionContext, bucket: RateLimitBucket): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const subject = bucket === 'login' ? `${request.ip}|${loginName(request.body)}` : request.ip;
     // Hashed, so that no login name sits in the counter store.
