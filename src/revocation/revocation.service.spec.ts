@@ -140,13 +140,17 @@ describe(RevocationService.name, () => {
           open.delete(own);
         }
       }) as Transactions['run']);
-      sessions.revoke.mockImplementation(async (_user, _session, _at, given) => {
+      sessions.revoke.mockImplementation((_user, _session, _at, given) => {
         write('session revoked', given);
-        return true;
+        return Promise.resolve(true);
       });
-      blocklist.add.mockImplementation(async (_entry, given) => write('token blocked', given));
-      events.record.mockImplementation(async (_event, _client, given) => {
+      blocklist.add.mockImplementation((_entry, given) => {
+        write('token blocked', given);
+        return Promise.resolve();
+      });
+      events.record.mockImplementation((_event, _client, given) => {
         write('event recorded', given);
+        return Promise.resolve();
       });
       sut = new RevocationService(sessions, blocklist, log, transactions, events);
     });
