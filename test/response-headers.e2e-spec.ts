@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import { useBrowser } from './support/browser.js';
 import { expectProblem, type Reply, signUp, useApp } from './support/app.js';
 
 const API_SET = {
@@ -108,31 +108,17 @@ describe('Response headers (e2e)', () => {
   });
 
   describe('Swagger UI in a browser', () => {
-    let browser: Browser;
+    const browser = useBrowser();
     let base: string;
 
     beforeAll(async () => {
       await suite.app().listen({ port: 0, host: '127.0.0.1' });
       const address = suite.app().getHttpServer().address() as AddressInfo;
       base = `http://127.0.0.1:${address.port}`;
-      browser = await chromium.launch({
-        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-        ],
-      });
     }, 60_000);
 
-    afterAll(async () => {
-      await browser?.close();
-    });
-
     it('loads under its headers and runs a request', async () => {
-      const page = await browser.newPage();
+      const page = await (await browser.context()).newPage();
       const problems: string[] = [];
       page.on('console', (message) => {
         if (message.type() === 'error') problems.push(message.text());
