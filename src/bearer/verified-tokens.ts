@@ -39,6 +39,11 @@ export class VerifiedTokens {
     return claims;
   }
 
+  /** Forgets every token (the keys that verified them changed). */
+  clear(): void {
+    this.entries.clear();
+  }
+
   /** Remembers what passport-jwt verified; the claims are frozen, as every request shares them. */
   remember(token: string, claims: AccessTokenClaims): void {
     // A `nbf` would make the answer depend on the time before `exp` too; ours carry none.
