@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { Transactions } from '../common/database/transactions.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { KeyRing } from './key-ring.service.js';
+import { KeyRotationSchedule } from './key-rotation.schedule.js';
 import { SigningKeysController } from './signing-keys.controller.js';
 import { SigningKeysRepository } from './signing-keys.repository.js';
 import { SigningKeysService } from './signing-keys.service.js';
@@ -17,9 +18,10 @@ import { SigningKeysService } from './signing-keys.service.js';
 })
 export class SigningKeysModule {}
 
-/** The admin routes, for the HTTP app. */
+/** The admin routes and the automatic rotation, for the HTTP app. */
 @Module({
   imports: [SigningKeysModule],
   controllers: [SigningKeysController],
+  providers: [KeyRotationSchedule],
 })
 export class SigningKeysApiModule {}

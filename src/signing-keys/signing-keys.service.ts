@@ -1,6 +1,5 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Interval } from '@nestjs/schedule';
 import { AppException } from '../common/errors/app.exception.js';
 import { type Transaction, Transactions } from '../common/database/transactions.js';
 import { type ClientInfo, NO_CLIENT } from '../common/principal/client-info.js';
@@ -14,8 +13,6 @@ import { chainOf, keyStatus, relink, signingKeyOf } from './key-schedule.js';
 import { type SigningKeyRow, SigningKeysRepository } from './signing-keys.repository.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** How often an instance looks whether a rotation is due, or a key has left. */
-const SCHEDULE_EVERY_MS = 60_000;
 /** Revoked keys stay listed this long, then leave the table. */
 const REVOKED_KEPT_MS = 30 * DAY_MS;
 
@@ -34,7 +31,7 @@ const SCHEDULE: KeyChangeActor = { actorId: null, client: NO_CLIENT };
  * under the keys' advisory lock, so instances starting or rotating together change them once.
  */
 @Injectable()
-export class SigningKeysService implements OnModuleInit, OnApplicationBootstrap {
+export class SigningKeysService implements OnModuleInit {
   private readonly logger = new Logger(SigningKeysService.name);
   private readonly algorithm: JwtAlgorithm;
   private readonly aheadMs: number;
@@ -61,10 +58,6 @@ export class SigningKeysService implements OnModuleInit, OnApplicationBootstrap 
     void this.ring.keyEncryptionKey;
     await this.ensureSigningKey();
     await this.ring.refresh();
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.scheduled();
   }
 
   async list(): Promise<SigningKeyDto[]> {
@@ -132,7 +125,6 @@ export class SigningKeysService implements OnModuleInit, OnApplicationBootstrap 
   }
 
   /** Rotates when the newest key is JWT_KEY_ROTATION_DAYS old; deletes the keys that left. */
-  @Interval(SCHEDULE_EVERY_MS)
   async scheduled(): Promise<void> {
     try {
       if (this.rotationMs > 0 && this.rotationDue(await this.repository.all())) {
