@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { EnvironmentError, validateEnvironment } from './environment.js';
 
 const strongSecret = 's'.repeat(32);
+const KEK = randomBytes(32).toString('base64');
 
 describe(validateEnvironment.name, () => {
   it('fills in the documented defaults', () => {
@@ -73,8 +75,43 @@ describe(validateEnvironment.name, () => {
       /JWT_SECRET/,
     );
     expect(
-      validateEnvironment({ NODE_ENV: 'production', JWT_SECRET: strongSecret }).JWT_SECRET,
+      validateEnvironment({
+        NODE_ENV: 'production',
+        JWT_SECRET: strongSecret,
+        JWT_KEY_ENCRYPTION_KEY: KEK,
+      }).JWT_SECRET,
     ).toBe(strongSecret);
+  });
+
+  it('needs a key-encryption key of 32 bytes in production, in base64 or base64url', () => {
+    expect(() => validateEnvironment({ NODE_ENV: 'production', JWT_SECRET: strongSecret })).toThrow(
+      /^Invalid configuration: JWT_KEY_ENCRYPTION_KEY must be set in production[^\n]*$/,
+    );
+    const base64url = Buffer.alloc(32, 0xfb).toString('base64url');
+    for (const good of [KEK, base64url, `${base64url}=`]) {
+      expect(validateEnvironment({ JWT_KEY_ENCRYPTION_KEY: good }).JWT_KEY_ENCRYPTION_KEY).toBe(
+        good,
+      );
+    }
+    for (const bad of [
+      'short',
+      randomBytes(16).toString('base64'),
+      randomBytes(48).toString('base64'),
+    ]) {
+      expect(() => validateEnvironment({ JWT_KEY_ENCRYPTION_KEY: bad })).toThrow(
+        /JWT_KEY_ENCRYPTION_KEY must be 32 random bytes/,
+      );
+    }
+  });
+
+  it('publishes a key at least one JWKS max-age before it signs', () => {
+    expect(() => validateEnvironment({ JWKS_MAX_AGE: '300', JWT_KEY_PUBLISH_AHEAD: '60' })).toThrow(
+      /JWT_KEY_PUBLISH_AHEAD must be at least JWKS_MAX_AGE/,
+    );
+    const env = validateEnvironment({ JWKS_MAX_AGE: '1', JWT_KEY_PUBLISH_AHEAD: '2' });
+    expect([env.JWKS_MAX_AGE, env.JWT_KEY_PUBLISH_AHEAD, env.JWT_KEY_ROTATION_DAYS]).toEqual([
+      1, 2, 30,
+    ]);
   });
 
   it('says on one line that JWT_SECRET is missing when compose passes it empty', () => {

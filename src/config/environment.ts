@@ -389,7 +389,8 @@ function checkCombinations(env: Environment): string[] {
     if (!isKeyEncryptionKey(env.JWT_KEY_ENCRYPTION_KEY)) {
       problems.push('JWT_KEY_ENCRYPTION_KEY must be 32 random bytes in base64 or base64url');
     }
-  } else if (env.NODE_ENV === 'production') {
+  } else if (env.NODE_ENV === 'production' && !problems.length) {
+    // After the signing key's own problem, if any: a stopped container shows one line.
     problems.push(
       'JWT_KEY_ENCRYPTION_KEY must be set in production (32 random bytes in base64: openssl rand -base64 32)',
     );

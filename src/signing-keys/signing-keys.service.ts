@@ -198,7 +198,9 @@ export class SigningKeysService implements OnModuleInit {
         this.config.get('JWT_PRIVATE_KEY', { infer: true }),
       );
       // Once revoked (or left), the configured key never comes back: a new one signs instead.
-      const used = rows.some((row) => row.kid === configured.kid || row.fromConfiguration);
+      const used = this.own(rows).some(
+        (row) => row.kid === configured.kid || row.fromConfiguration,
+      );
       const material = used ? generateKey(this.algorithm) : configured;
       for (const other of chainOf(rows, now)) {
         if (other.algorithm !== this.algorithm)
