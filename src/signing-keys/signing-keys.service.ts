@@ -184,7 +184,8 @@ export class SigningKeysService implements OnModuleInit {
   /**
    * Upgrading (or changing JWT_ALGORITHM): with no key of the configured algorithm that signs
    * or will, the configured JWT_SECRET or JWT_PRIVATE_KEY becomes the key that signs from now
-   * on, so tokens issued before keep verifying; keys of another algorithm retire.
+   * on, so tokens issued before keep verifying. Keys of another algorithm are left as they
+   * are, unused (they sign again if that algorithm is chosen again).
    */
   private async ensureSigningKey(): Promise<void> {
     if (this.hasSigner(await this.repository.all())) return;
@@ -202,10 +203,6 @@ export class SigningKeysService implements OnModuleInit {
         (row) => row.kid === configured.kid || row.fromConfiguration,
       );
       const material = used ? generateKey(this.algorithm) : configured;
-      for (const other of chainOf(rows, now)) {
-        if (other.algorithm !== this.algorithm)
-          await this.repository.setRetiresAt(tx, other.kid, now);
-      }
       await this.insert(tx, material, now, now, !used);
       this.logger.log(
         used
