@@ -11,6 +11,7 @@ const LAYERS = [
   'users',
   'rate-limit',
   'revocation',
+  'signing-keys',
   'security-events',
   'metrics',
 ];

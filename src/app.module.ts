@@ -18,6 +18,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { SecurityEventsApiModule } from './security-events/security-events.module.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { SigningKeysApiModule } from './signing-keys/signing-keys.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
 import { StartupAdminService } from './users/startup-admin.service.js';
 import { UsersModule } from './users/users.module.js';
@@ -57,6 +58,7 @@ export class AppModule {
         TemplatesModule,
         MetricsModule,
         SecurityEventsApiModule,
+        SigningKeysApiModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
@@ -10,7 +10,8 @@ import {
   tokenProblem,
   tooLong,
 } from '../bearer/access-token-rules.js';
-import { JWT_KEYS, type JwtKeys, type PublicJwk } from '../bearer/jwt-keys.js';
+import type { PublicJwk } from '../signing-keys/key-material.js';
+import { KeyRing } from '../signing-keys/key-ring.service.js';
 
 export interface IssuedAccessToken {
   token: string;
@@ -18,9 +19,9 @@ export interface IssuedAccessToken {
 }
 
 /**
- * Signs access tokens with `JwtService` (configured in AuthModule) and verifies them outside
- * the bearer strategy (introspection). The bearer strategy verifies with the same key and
- * rules, through `checkAccessToken`.
+ * Signs access tokens with `JwtService` (configured in AuthModule), with the KeyRing's signing
+ * key named in the `kid` header, and verifies them outside the bearer strategy (introspection).
+ * The bearer strategy verifies with the same keys and rules, through `checkAccessToken`.
  */
 @Injectable()
 export class AccessTokenService {
@@ -30,7 +31,7 @@ export class AccessTokenService {
 
   constructor(
     private readonly jwt: JwtService,
-    @Inject(JWT_KEYS) private readonly keys: JwtKeys,
+    private readonly ring: KeyRing,
     config: ConfigService<Environment, true>,
   ) {
     this.issuer = config.get('JWT_ISSUER', { infer: true });
@@ -43,7 +44,7 @@ export class AccessTokenService {
   }
 
   jwks(): { keys: PublicJwk[] } {
-    return { keys: this.keys.jwks };
+    return { keys: this.ring.jwks() };
   }
 
   /**
@@ -68,9 +69,10 @@ export class AccessTokenService {
       username: user.username,
     };
     // `iss`, `aud`, `sub` and `jti` through the options that jsonwebtoken expects them in.
+    // The provider of AuthModule's JwtModule hands jsonwebtoken the private key of `keyid`.
     const token = this.jwt.sign(
       { iat, exp, sid: claims.sid, role: claims.role, username: claims.username },
-      { subject: claims.sub, jwtid: claims.jti },
+      { subject: claims.sub, jwtid: claims.jti, keyid: this.ring.signingKey().kid },
     );
     return { token, claims };
   }
@@ -84,6 +86,6 @@ export class AccessTokenService {
     } catch (error) {
       throw tokenProblem(error);
     }
-    return checkAccessToken(decoded);
+    return checkAccessToken(decoded, this.ttl);
   }
 }

@@ -69,9 +69,10 @@ export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
     request: CallerRequest,
     token: string | null,
   ): Promise<boolean> {
+    const epoch = this.verified.epoch;
     // AuthGuard's canActivate is async: it sets request.user or throws handleRequest's refusal.
     const allowed = await (super.canActivate(context) as Promise<boolean>);
-    if (token && request.user) this.verified.remember(token, request.user.token);
+    if (token && request.user) this.verified.remember(token, request.user.token, epoch);
     return allowed;
   }
 

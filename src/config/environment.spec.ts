@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { EnvironmentError, publicUrlWarning, validateEnvironment } from './environment.js';
 
 const strongSecret = 's'.repeat(32);
+const KEK = randomBytes(32).toString('base64');
 
 describe(validateEnvironment.name, () => {
   it('fills in the documented defaults', () => {
@@ -67,7 +69,11 @@ describe(validateEnvironment.name, () => {
     expect(() => validateEnvironment({ RATE_LIMIT_LOGIN_IP: '0' })).toThrow(/RATE_LIMIT_LOGIN_IP/);
   });
 
-  const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/auth' };
+  const production = {
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgres://db/auth',
+    JWT_KEY_ENCRYPTION_KEY: KEK,
+  };
 
   it('refuses to start in production without a strong HS256 secret', () => {
     expect(() => validateEnvironment(production)).toThrow(/JWT_SECRET/);
@@ -84,6 +90,42 @@ describe(validateEnvironment.name, () => {
       ).toThrow(/^Invalid configuration: DATABASE_URL must be set in production[^\n]*$/);
     }
     expect(validateEnvironment({ JWT_SECRET: strongSecret }).DATABASE_URL).toBeUndefined();
+  });
+
+  it('needs a key-encryption key of 32 bytes in production, in base64 or base64url', () => {
+    const withoutKek = {
+      ...production,
+      JWT_KEY_ENCRYPTION_KEY: undefined,
+      JWT_SECRET: strongSecret,
+    };
+    expect(() => validateEnvironment(withoutKek)).toThrow(
+      /^Invalid configuration: JWT_KEY_ENCRYPTION_KEY must be set in production[^\n]*$/,
+    );
+    const base64url = Buffer.alloc(32, 0xfb).toString('base64url');
+    for (const good of [KEK, base64url, `${base64url}=`]) {
+      expect(validateEnvironment({ JWT_KEY_ENCRYPTION_KEY: good }).JWT_KEY_ENCRYPTION_KEY).toBe(
+        good,
+      );
+    }
+    for (const bad of [
+      'short',
+      randomBytes(16).toString('base64'),
+      randomBytes(48).toString('base64'),
+    ]) {
+      expect(() => validateEnvironment({ JWT_KEY_ENCRYPTION_KEY: bad })).toThrow(
+        /JWT_KEY_ENCRYPTION_KEY must be 32 random bytes/,
+      );
+    }
+  });
+
+  it('publishes a key at least one JWKS max-age before it signs', () => {
+    expect(() => validateEnvironment({ JWKS_MAX_AGE: '300', JWT_KEY_PUBLISH_AHEAD: '60' })).toThrow(
+      /JWT_KEY_PUBLISH_AHEAD must be at least JWKS_MAX_AGE/,
+    );
+    const env = validateEnvironment({ JWKS_MAX_AGE: '1', JWT_KEY_PUBLISH_AHEAD: '2' });
+    expect([env.JWKS_MAX_AGE, env.JWT_KEY_PUBLISH_AHEAD, env.JWT_KEY_ROTATION_DAYS]).toEqual([
+      1, 2, 30,
+    ]);
   });
 
   it('says on one line that JWT_SECRET is missing when compose passes it empty', () => {
@@ -181,6 +223,7 @@ describe(validateEnvironment.name, () => {
     const production = {
       NODE_ENV: 'production',
       DATABASE_URL: 'postgres://db/auth',
+      JWT_KEY_ENCRYPTION_KEY: KEK,
       JWT_SECRET: strongSecret,
     };
     expect(publicUrlWarning(validateEnvironment({}))).toBeUndefined();

@@ -121,6 +121,37 @@ export class Environment {
   @Max(31536000)
   JWT_REFRESH_TTL = 604800;
 
+  /**
+   * 32 random bytes, base64 or base64url: the AES-256-GCM key that seals the signing keys' private
+   * material in the database. Required in production; generated into DATA_DIR otherwise.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  JWT_KEY_ENCRYPTION_KEY?: string;
+
+  /** Seconds relying parties may cache `/.well-known/jwks.json` (its Cache-Control max-age). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86400)
+  JWKS_MAX_AGE = 300;
+
+  /** Seconds a new signing key is published before it signs; unset: twice JWKS_MAX_AGE. */
+  @Transform((params) => toInt({ value: emptyToUndefined(params) }))
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(30 * 86400)
+  JWT_KEY_PUBLISH_AHEAD?: number;
+
+  /** Days between automatic rotations of the signing key; 0: only by hand. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3650)
+  JWT_KEY_ROTATION_DAYS = 30;
+
   /** Verified access tokens remembered until their `exp` (skipping a second verification); 0: off. */
   @Transform(toInt)
   @IsInt()
@@ -338,6 +369,21 @@ export class Environment {
   ADMIN_PASSWORD?: string;
 }
 
+/** The bytes of a JWT_KEY_ENCRYPTION_KEY (base64 or base64url), or undefined for a bad one. */
+export function keyEncryptionKeyBytes(value: string): Buffer | undefined {
+  const text = value.trim();
+  if (!/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) return undefined;
+  const bytes = Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  return bytes.length === 32 ? bytes : undefined;
+}
+
+const isKeyEncryptionKey = (value: string) => keyEncryptionKeyBytes(value) !== undefined;
+
+/** Seconds a new signing key is published before it signs. */
+export const publishAheadSeconds = (
+  env: Pick<Environment, 'JWT_KEY_PUBLISH_AHEAD' | 'JWKS_MAX_AGE'>,
+) => env.JWT_KEY_PUBLISH_AHEAD ?? 2 * env.JWKS_MAX_AGE;
+
 export class EnvironmentError extends Error {
   override name = 'EnvironmentError';
 }
@@ -370,6 +416,21 @@ function checkCombinations(env: Environment): string[] {
     // migrations and the revocation feed to some other database.
     problems.push(
       'DATABASE_DIRECT_URL needs DATABASE_URL: it is a direct connection to the database DATABASE_URL reaches',
+    );
+  }
+  if (env.JWT_KEY_ENCRYPTION_KEY !== undefined) {
+    if (!isKeyEncryptionKey(env.JWT_KEY_ENCRYPTION_KEY)) {
+      problems.push('JWT_KEY_ENCRYPTION_KEY must be 32 random bytes in base64 or base64url');
+    }
+  } else if (env.NODE_ENV === 'production' && !problems.length) {
+    // After the signing key's own problem, if any: a stopped container shows one line.
+    problems.push(
+      'JWT_KEY_ENCRYPTION_KEY must be set in production (32 random bytes in base64: openssl rand -base64 32)',
+    );
+  }
+  if (env.JWT_KEY_PUBLISH_AHEAD !== undefined && env.JWT_KEY_PUBLISH_AHEAD < env.JWKS_MAX_AGE) {
+    problems.push(
+      'JWT_KEY_PUBLISH_AHEAD must be at least JWKS_MAX_AGE: a relying party caching the JWKS must see a key before it signs',
     );
   }
   const admin = [env.ADMIN_EMAIL, env.ADMIN_USERNAME, env.ADMIN_PASSWORD];

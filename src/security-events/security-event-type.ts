@@ -15,6 +15,8 @@ export const SecurityEventType = {
   Deactivated: 'user.deactivated',
   Activated: 'user.activated',
   Deleted: 'user.deleted',
+  SigningKeyRotated: 'signing_key.rotated',
+  SigningKeyRevoked: 'signing_key.revoked',
 } as const;
 
 export type SecurityEventType = (typeof SecurityEventType)[keyof typeof SecurityEventType];
