@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
+import { registerFormBodyParser } from './common/http/form-body.js';
 import { addResponseHeaders } from './common/http/security-headers.js';
 import { clientErrorHandler, frameworkErrorHandler } from './common/http/transport-errors.js';
 import { createLogger, PinoNestLogger } from './common/logging/logger.js';
@@ -69,15 +70,17 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
-    // Only Fastify's own JSON parser: no urlencoded bodies (415 instead).
+    // Only Fastify's own JSON parser, and a form parser for the routes that take forms.
     bodyParser: false,
   });
 
   // Before any route is registered (Swagger's below, the controllers' in init()).
   app.get(MetricsService).instrument();
   const fastify = app.getHttpAdapter().getInstance();
-  // Bodies are JSON only: any other media type is a 415 problem.
+  // Bodies are JSON, and forms on the routes that say @AcceptsFormBody() (the OAuth ones); any
+  // other media type is a 415 problem.
   fastify.removeContentTypeParser(['text/plain']);
+  registerFormBodyParser(fastify);
   addResponseHeaders(fastify, {
     // Swagger UI at /docs needs its inline bootstrap script and styles.
     contentSecurityPolicy: {

@@ -12,7 +12,11 @@ import { UserDto } from '../users/user.dto.js';
 import { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { AccessTokenService } from './access-token.service.js';
-import type { AuthenticatedUser, Principal } from '../common/principal/principal.js';
+import type {
+  AccessTokenClaims,
+  AuthenticatedUser,
+  Principal,
+} from '../common/principal/principal.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { IntrospectionDto } from './dto/introspect.dto.js';
 import { LoginDto } from './dto/login.dto.js';
@@ -23,6 +27,7 @@ import { TokenResponseDto } from './dto/token-response.dto.js';
 import { BearerCheckService } from '../bearer/bearer-check.service.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { ClientInfo } from '../common/principal/client-info.js';
+import { hashRefreshToken } from './refresh-token.js';
 import { SessionGrant, SessionsService } from './sessions.service.js';
 
 const invalidCredentials = () =>
@@ -38,6 +43,21 @@ const loginFailed = (dto: LoginDto, user: User | null, matches: boolean) => ({
     identifier: (dto.email ?? dto.username ?? '').slice(0, 254),
     reason: !user ? 'unknown_user' : !matches ? 'wrong_password' : 'inactive',
   },
+});
+
+/** A JWT is three base64url parts; refresh tokens are one. */
+const isJwtShaped = (token: string) => token.split('.').length === 3;
+
+/** Who revoked is unknown (the token is the credential), so no actor. */
+const tokenRevoked = (
+  session: { sessionId: string; userId: string },
+  revoked: 'access_token' | 'refresh_token',
+) => ({
+  type: SecurityEventType.TokenRevoked,
+  userId: session.userId,
+  actorId: null,
+  sessionId: session.sessionId,
+  details: { revoked },
 });
 
 const sessionRevoked = (caller: AuthenticatedUser, sessionId: string) => ({
@@ -174,6 +194,51 @@ export class AuthService {
       if (error instanceof AppException) return { active: false };
       throw error;
     }
+  }
+
+  /**
+   * RFC 7009: the token is the credential, and the answer is the same whatever it was. A
+   * refresh token (current or retired) ends its session; an access token that still verifies is
+   * blocklisted until its `exp`. The hint only orders the search.
+   */
+  async revoke(token: string, hint: string | undefined, client: ClientInfo): Promise<void> {
+    const refreshFirst =
+      hint === 'refresh_token' || (hint !== 'access_token' && !isJwtShaped(token));
+    if (refreshFirst) {
+      if (!(await this.revokeRefreshToken(token, client)))
+        await this.revokeAccessToken(token, client);
+    } else if (!(await this.revokeAccessToken(token, client))) {
+      await this.revokeRefreshToken(token, client);
+    }
+  }
+
+  private async revokeRefreshToken(token: string, client: ClientInfo): Promise<boolean> {
+    if (isJwtShaped(token)) return false;
+    return this.transactions.run(async (tx) => {
+      const session = await this.revocation.revokeSessionOfRefreshToken(
+        hashRefreshToken(token),
+        tx,
+      );
+      if (!session) return false;
+      await this.events.record(tokenRevoked(session, 'refresh_token'), client, tx);
+      return true;
+    });
+  }
+
+  private async revokeAccessToken(token: string, client: ClientInfo): Promise<boolean> {
+    let claims: AccessTokenClaims;
+    try {
+      claims = this.accessTokens.verify(token);
+    } catch (error) {
+      if (error instanceof AppException) return false;
+      throw error;
+    }
+    await this.transactions.run(async (tx) => {
+      await this.revocation.blockAccessToken(claims, tx);
+      const session = { sessionId: claims.sid, userId: claims.sub };
+      await this.events.record(tokenRevoked(session, 'access_token'), client, tx);
+    });
+    return true;
   }
 
   private tokenResponse(user: Principal, grant: SessionGrant): TokenResponseDto {
