@@ -5,6 +5,7 @@ import { Transactions } from '../common/database/transactions.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
+import { LoginLockoutService } from '../lockout/login-lockout.service.js';
 import { madeBy, SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
 import { PasswordService } from '../users/password.service.js';
@@ -34,14 +35,20 @@ const invalidCredentials = () =>
   new AppException(Problem.InvalidCredentials, 'The login name or password is wrong.');
 
 /** Names the identifier tried and why it failed; never the password. */
-const loginFailed = (dto: LoginDto, user: User | null, matches: boolean) => ({
+const loginFailed = (dto: LoginDto, user: User | null, matches: boolean, locked = false) => ({
   type: SecurityEventType.LoginFailed,
   userId: user?.id ?? null,
   actorId: null,
   sessionId: null,
   details: {
     identifier: (dto.email ?? dto.username ?? '').slice(0, 254),
-    reason: !user ? 'unknown_user' : !matches ? 'wrong_password' : 'inactive',
+    reason: locked
+      ? 'locked_out'
+      : !user
+        ? 'unknown_user'
+        : !matches
+          ? 'wrong_password'
+          : 'inactive',
   },
 });
 
@@ -79,6 +86,7 @@ export class AuthService {
     private readonly revocation: RevocationService,
     private readonly account: AccountService,
     private readonly events: SecurityEventsService,
+    private readonly lockout: LoginLockoutService,
     private readonly bearerCheck: BearerCheckService,
     private readonly transactions: Transactions,
     config: ConfigService<Environment, true>,
@@ -98,9 +106,36 @@ export class AuthService {
       throw AppException.validation('email', 'Give exactly one of email and username.');
     }
     const user = await this.users.findWithPasswordHash(dto);
+    const attempt = await this.lockout.read(
+      (dto.email ?? dto.username ?? '').toLowerCase(),
+      user ? [user.email, user.username] : [],
+    );
+    // Checked whether or not the name is locked: a locked name answers in the time a wrong
+    // password takes, and the right password does not get through it either.
     const matches = await this.passwords.verify(dto.password, user?.passwordHash);
+    if (attempt.lockedUntil) {
+      try {
+        this.lockout.assertNotLocked(attempt);
+      } catch (error) {
+        this.events.recordDetached(loginFailed(dto, user, matches, true), client);
+        throw error;
+      }
+    }
     if (!user || !matches || !user.isActive) {
       this.events.recordDetached(loginFailed(dto, user, matches), client);
+      const begun = await this.lockout.recordFailure(attempt, user?.id ?? null, client);
+      if (begun?.first && user) {
+        this.account.sendLockoutNotice(
+          user,
+          {
+            loginName: dto.email ?? dto.username ?? '',
+            failures: begun.failures,
+            lockedAt: new Date(begun.lockedUntil.getTime() - begun.seconds * 1000),
+            lockedUntil: begun.lockedUntil,
+          },
+          client,
+        );
+      }
       throw invalidCredentials();
     }
     // Only after the right password: this answer must not tell a guesser anything.
@@ -113,6 +148,7 @@ export class AuthService {
     // The account can be deleted between the password check and the session insert.
     const grant = await this.sessions.start(user.id, client);
     if (!grant) throw invalidCredentials();
+    await this.lockout.recordSuccess(attempt);
     return this.tokenResponse(user, grant);
   }
 
