@@ -29,12 +29,12 @@ export class LoginLockoutsRepository {
    * counted at once on several instances are applied one after the other.
    */
   async lock(nameHash: string, tx: Transaction): Promise<LockoutState> {
-    const [row] = (await within(this.lockouts, tx).query(
+    const [row] = await within(this.lockouts, tx).query<LockoutRow[]>(
       `INSERT INTO login_lockouts (name_hash) VALUES ($1)
        ON CONFLICT (name_hash) DO UPDATE SET name_hash = EXCLUDED.name_hash
        RETURNING failures, lockouts, locked_until, last_failure_at`,
       [nameHash],
-    )) as LockoutRow[];
+    );
     return {
       failures: row.failures,
       lockouts: row.lockouts,
