@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Interval } from '@nestjs/schedule';
 import { type Transaction, Transactions } from '../common/database/transactions.js';
@@ -6,6 +6,8 @@ import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { ClientInfo } from '../common/principal/client-info.js';
 import type { Environment } from '../config/environment.js';
+import type { Counter } from 'prom-client';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
 import {
@@ -61,13 +63,21 @@ const lockedOut = (seconds: number) =>
 export class LoginLockoutService {
   private readonly logger = new Logger(LoginLockoutService.name);
   private readonly policy: LockoutPolicy;
+  private readonly begun?: Counter<'first'>;
 
   constructor(
     private readonly lockouts: LoginLockoutsRepository,
     private readonly transactions: Transactions,
     private readonly events: SecurityEventsService,
     config: ConfigService<Environment, true>,
+    // Absent where no metrics are served (the CLI, unit specs).
+    @Optional() metrics?: MetricsService,
   ) {
+    this.begun = metrics?.counter(
+      'auth_lockouts_total',
+      'Lockouts of a login name begun after failed logins (first: the first since a success)',
+      ['first'],
+    );
     this.policy = {
       threshold: config.get('LOCKOUT_THRESHOLD', { infer: true }),
       baseSeconds: config.get('LOCKOUT_SECONDS', { infer: true }),
@@ -109,7 +119,7 @@ export class LoginLockoutService {
   ): Promise<LockoutBegun | undefined> {
     if (!this.enabled) return undefined;
     const now = new Date();
-    return this.transactions.run(async (tx) => {
+    const begun = await this.transactions.run(async (tx) => {
       const before = await this.lockouts.lock(attempt.key, tx);
       const { state, lockedFor } = afterFailure(before, now, this.policy);
       if (state === before) return undefined;
@@ -140,6 +150,8 @@ export class LoginLockoutService {
       );
       return begun;
     });
+    if (begun) this.begun?.inc({ first: String(begun.first) });
+    return begun;
   }
 
   /** A successful login forgets the failures of the name tried and of the account's names. */
