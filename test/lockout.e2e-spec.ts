@@ -29,10 +29,10 @@ const lockoutMails = (email: string) =>
 // Two processes, as in production: nothing is shared but the database.
 describe('Login lockout across two instances (e2e)', () => {
   const THRESHOLD = 5;
-  let first: Server;
-  let second: Server;
   let a: Http;
   let b: Http;
+  // Kept even when the hook times out (a loaded machine), so that afterAll still stops them.
+  let starting: Promise<PromiseSettledResult<Server>[]> | undefined;
 
   beforeAll(async () => {
     buildOnce();
@@ -44,14 +44,23 @@ describe('Login lockout across two instances (e2e)', () => {
       LOCKOUT_THRESHOLD: String(THRESHOLD),
       LOCKOUT_SECONDS: '2',
     };
-    [first, second] = await Promise.all([startServer(env), startServer(env)]);
+    starting = Promise.allSettled([startServer(env), startServer(env)]);
+    const servers = await starting;
+    const [first, second] = servers.map((result) => {
+      if (result.status === 'rejected') throw result.reason;
+      return result.value;
+    });
     a = new Http(first.url);
     b = new Http(second.url);
-  }, 90_000);
+  }, 240_000);
 
   afterAll(async () => {
-    await Promise.all([first?.stop(), second?.stop()]);
-  });
+    const servers = (await starting) ?? [];
+    const started = servers.flatMap((result) =>
+      result.status === 'fulfilled' ? [result.value] : [],
+    );
+    await Promise.all(started.map((server) => server.stop()));
+  }, 120_000);
 
   it('locks a name guessed from many addresses on both instances, then doubles; a success clears it', async () => {
     const user = await registerUser(a);
