@@ -109,6 +109,20 @@ describe('Login lockout across two instances (e2e)', () => {
     expect(lockoutMails(user.email)).toHaveLength(1);
   });
 
+  it('counts failures sent at once to both instances, none lost', async () => {
+    const user = await registerUser(b);
+    const wrong = { username: user.username, password: 'not the password' };
+    const replies = await Promise.all(
+      Array.from({ length: THRESHOLD }, (_, i) => loginAs(i % 2 ? a : b, wrong)),
+    );
+    expect(replies.map((reply) => reply.status)).toEqual(Array(THRESHOLD).fill(401));
+    expectProblem(
+      await loginAs(a, { username: user.username, password: user.password }),
+      429,
+      'too-many-requests',
+    );
+  });
+
   it('answers a name with no account exactly as a locked account', async () => {
     const user = await registerUser(a);
     const unknown = { username: `nobody_${Date.now()}`, password: 'not the password' };

@@ -57,7 +57,14 @@ export class AuthController {
   @Post('login')
   @RateLimit('login')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Log in with email or username; starts a session' })
+  @ApiOperation({
+    summary: 'Log in with email or username; starts a session',
+    description:
+      'After LOCKOUT_THRESHOLD (10) failed logins in a row for one login name, from any IP, the ' +
+      'name is refused with 429 and Retry-After for LOCKOUT_SECONDS (60), even with the right ' +
+      'password; twice as long after each further failure once a lockout ends (at most an ' +
+      'hour). A name with no account is treated the same. A success or a password reset clears it.',
+  })
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiProblems(
     ...BODY_PROBLEMS,
