@@ -7,6 +7,7 @@ const LAYERS = [
   'auth',
   'bearer',
   'account',
+  'lockout',
   'mail',
   'users',
   'rate-limit',

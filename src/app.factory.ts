@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE } from './account/pages/account-pages.js';
 import { AppModule } from './app.module.js';
 import { API_PREFIX } from './common/http/api-prefix.js';
+import { registerFormBodyParser } from './common/http/form-body.js';
 import {
   addResponseHeaders,
   API_HEADERS,
@@ -109,15 +110,17 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
-    // Only Fastify's own JSON parser: no urlencoded bodies (415 instead).
+    // Only Fastify's own JSON parser, and a form parser for the routes that take forms.
     bodyParser: false,
   });
 
   // Before any route is registered (Swagger's below, the controllers' in init()).
   app.get(MetricsService).instrument();
   const fastify = app.getHttpAdapter().getInstance();
-  // Bodies are JSON only: any other media type is a 415 problem.
+  // Bodies are JSON, and forms on the routes that say @AcceptsFormBody() (the OAuth ones); any
+  // other media type is a 415 problem.
   fastify.removeContentTypeParser(['text/plain']);
+  registerFormBodyParser(fastify);
   addResponseHeaders(fastify, responseHeaders);
   const origins = env.CORS_ORIGINS.split(',')
     .map((origin) => origin.trim())

@@ -25,7 +25,16 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/api/v1/auth/password', fields: ['currentPassword', 'newPassword'] },
   { method: 'GET', path: '/api/v1/auth/sessions' },
   { method: 'DELETE', path: '/api/v1/auth/sessions/:id' },
-  { method: 'POST', path: '/api/v1/auth/introspect', fields: ['token'] },
+  {
+    method: 'POST',
+    path: '/api/v1/auth/introspect',
+    fields: ['token', 'token_type_hint', 'client_id'],
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/auth/revoke',
+    fields: ['token', 'token_type_hint', 'client_id'],
+  },
   { method: 'POST', path: '/api/v1/auth/password/forgot', fields: ['email'] },
   { method: 'POST', path: '/api/v1/auth/password/reset', fields: ['token', 'newPassword'] },
   { method: 'POST', path: '/api/v1/auth/email/verify', fields: ['token'] },

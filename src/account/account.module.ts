@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RevocationModule } from '../revocation/revocation.module.js';
+import { LockoutModule } from '../lockout/lockout.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
@@ -17,6 +18,7 @@ import { Transactions } from '../common/database/transactions.js';
 @Module({
   imports: [
     TypeOrmModule.forFeature([ActionToken]),
+    LockoutModule,
     MailModule,
     RateLimitModule,
     RevocationModule,

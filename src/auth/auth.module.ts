@@ -6,6 +6,7 @@ import { BearerModule } from '../bearer/bearer.module.js';
 import { jwtModuleOptions } from '../bearer/jwt-keys.js';
 import { Transactions } from '../common/database/transactions.js';
 import type { Environment } from '../config/environment.js';
+import { LockoutModule } from '../lockout/lockout.module.js';
 import { RevocationModule } from '../revocation/revocation.module.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { KeyRing } from '../signing-keys/key-ring.service.js';
@@ -34,6 +35,7 @@ import { WellKnownController } from './well-known.controller.js';
     RevocationModule,
     UsersModule,
     AccountModule,
+    LockoutModule,
     SecurityEventsModule,
   ],
   controllers: [AuthController, WellKnownController],

@@ -18,6 +18,8 @@ import { AccessTokenService } from './access-token.service.js';
 import { AuthService } from './auth.service.js';
 import { BearerCheckService } from '../bearer/bearer-check.service.js';
 import { SessionsService } from './sessions.service.js';
+import { LoginLockoutService } from '../lockout/login-lockout.service.js';
+import { hashRefreshToken } from './refresh-token.js';
 
 function aUser(overrides: Partial<User> = {}): User {
   return Object.assign(new User(), {
@@ -61,6 +63,7 @@ describe(AuthService.name, () => {
   let account: jest.Mocked<AccountService>;
   let events: jest.Mocked<SecurityEventsService>;
   let bearerCheck: jest.Mocked<BearerCheckService>;
+  let lockout: jest.Mocked<LoginLockoutService>;
   const tx = { transaction: 'the one' } as unknown as Transaction;
 
   function build(requireVerifiedEmail = false): AuthService {
@@ -72,6 +75,13 @@ describe(AuthService.name, () => {
     account = automock(AccountService);
     events = automock(SecurityEventsService);
     bearerCheck = automock(BearerCheckService);
+    lockout = automock(LoginLockoutService);
+    // No name is locked unless a test says so.
+    lockout.read.mockImplementation((name) =>
+      Promise.resolve({ name, key: 'k', keys: ['k'], lockedUntil: null, counted: false }),
+    );
+    lockout.recordFailure.mockResolvedValue(undefined);
+    lockout.recordSuccess.mockResolvedValue(undefined);
     const transactions = automock(Transactions);
     transactions.run.mockImplementation(((work: (t: Transaction) => Promise<unknown>) =>
       work(tx)) as Transactions['run']);
@@ -86,6 +96,7 @@ describe(AuthService.name, () => {
       revocation,
       account,
       events,
+      lockout,
       bearerCheck,
       transactions,
       config,
@@ -182,6 +193,148 @@ describe(AuthService.name, () => {
       await expect(
         sut.login({ username: 'ada_l', password: 'right' }, client),
       ).rejects.toMatchObject({ problem: Problem.InvalidCredentials });
+    });
+  });
+
+  describe('login lockout', () => {
+    const lockedUntil = new Date(Date.now() + 42_000);
+    const locked = (name: string) =>
+      Promise.resolve({ name, key: 'k', keys: ['k'], lockedUntil, counted: true });
+
+    it('refuses a locked name even with the right password, after checking it', async () => {
+      users.findWithPasswordHash.mockResolvedValueOnce(aUser());
+      lockout.read.mockImplementationOnce(locked);
+      lockout.assertNotLocked.mockImplementationOnce(() => {
+        throw new AppException(Problem.TooManyRequests, 'locked', {
+          headers: { 'retry-after': '42' },
+        });
+      });
+      passwords.verify.mockResolvedValueOnce(true);
+      events.recordDetached.mockReturnValueOnce(undefined);
+
+      await expect(
+        sut.login({ username: 'Ada_L', password: 'right' }, client),
+      ).rejects.toMatchObject({ problem: Problem.TooManyRequests });
+      expect(passwords.verify).toHaveBeenCalled();
+      expect(lockout.read).toHaveBeenCalledWith('ada_l', ['ada@example.com', 'ada_l']);
+      expect(sessions.start).not.toHaveBeenCalled();
+      expect(lockout.recordFailure).not.toHaveBeenCalled();
+    });
+
+    it('counts a failure for a name with no account too', async () => {
+      users.findWithPasswordHash.mockResolvedValueOnce(null);
+      passwords.verify.mockResolvedValueOnce(false);
+      events.recordDetached.mockReturnValueOnce(undefined);
+
+      await expect(
+        sut.login({ email: 'nobody@example.com', password: 'guess' }, client),
+      ).rejects.toMatchObject({ problem: Problem.InvalidCredentials });
+      expect(lockout.read).toHaveBeenCalledWith('nobody@example.com', []);
+      expect(lockout.recordFailure).toHaveBeenCalledWith(
+        expect.objectContaining({ name: 'nobody@example.com' }),
+        null,
+        client,
+      );
+    });
+
+    it("mails the owner when a failure begins the name's first lockout, not a later one", async () => {
+      const user = aUser();
+      for (const first of [true, false]) {
+        users.findWithPasswordHash.mockResolvedValueOnce(user);
+        passwords.verify.mockResolvedValueOnce(false);
+        events.recordDetached.mockReturnValueOnce(undefined);
+        lockout.recordFailure.mockResolvedValueOnce({
+          seconds: 60,
+          lockedUntil: new Date(1_800_000_060_000),
+          first,
+          failures: 10,
+        });
+        account.sendLockoutNotice.mockReturnValueOnce(undefined);
+        await expect(
+          sut.login({ email: 'ada@example.com', password: 'guess' }, client),
+        ).rejects.toMatchObject({ problem: Problem.InvalidCredentials });
+      }
+      expect(account.sendLockoutNotice).toHaveBeenCalledTimes(1);
+      expect(account.sendLockoutNotice).toHaveBeenCalledWith(
+        user,
+        {
+          loginName: 'ada@example.com',
+          failures: 10,
+          lockedAt: new Date(1_800_000_000_000),
+          lockedUntil: new Date(1_800_000_060_000),
+        },
+        client,
+      );
+    });
+
+    it('clears the counts after a success', async () => {
+      const user = aUser();
+      users.findWithPasswordHash.mockResolvedValueOnce(user);
+      passwords.verify.mockResolvedValueOnce(true);
+      sessions.start.mockResolvedValueOnce({
+        sessionId: 's1',
+        userId: user.id,
+        refreshToken: 'refresh',
+        expiresAt: SESSION_END,
+      });
+      givenTokensIssued();
+
+      await sut.login({ username: 'ada_l', password: 'right' }, client);
+      expect(lockout.recordSuccess).toHaveBeenCalledWith(
+        expect.objectContaining({ name: 'ada_l' }),
+      );
+    });
+  });
+
+  describe('revoke', () => {
+    const user = aUser();
+
+    it('ends the session of a refresh token and records it in the same transaction', async () => {
+      revocation.revokeSessionOfRefreshToken.mockResolvedValueOnce({
+        sessionId: 's1',
+        userId: user.id,
+      });
+      events.record.mockResolvedValueOnce(undefined);
+
+      await sut.revoke('opaque-refresh-token', undefined, client);
+
+      expect(revocation.revokeSessionOfRefreshToken).toHaveBeenCalledWith(
+        hashRefreshToken('opaque-refresh-token'),
+        tx,
+      );
+      expect(events.record).toHaveBeenCalledWith(
+        {
+          type: SecurityEventType.TokenRevoked,
+          userId: user.id,
+          actorId: null,
+          sessionId: 's1',
+          details: { revoked: 'refresh_token' },
+        },
+        client,
+        tx,
+      );
+    });
+
+    it('blocklists an access token that verifies', async () => {
+      const claims = claimsOf(user);
+      accessTokens.verify.mockReturnValueOnce(claims);
+      revocation.blockAccessToken.mockResolvedValueOnce(undefined);
+      events.record.mockResolvedValueOnce(undefined);
+
+      await sut.revoke('a.b.c', 'access_token', client);
+
+      expect(revocation.blockAccessToken).toHaveBeenCalledWith(claims, tx);
+    });
+
+    it('does nothing, quietly, for a token that is neither', async () => {
+      accessTokens.verify.mockImplementation(() => {
+        throw new AppException(Problem.TokenInvalid, 'bad');
+      });
+      revocation.revokeSessionOfRefreshToken.mockResolvedValue(undefined);
+
+      await expect(sut.revoke('garbage', 'refresh_token', client)).resolves.toBeUndefined();
+      await expect(sut.revoke('a.b.c', undefined, client)).resolves.toBeUndefined();
+      expect(events.record).not.toHaveBeenCalled();
     });
   });
 

@@ -5,6 +5,7 @@ import { Transactions } from '../common/database/transactions.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
+import { LoginLockoutService } from '../lockout/login-lockout.service.js';
 import { madeBy, SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
 import { PasswordService } from '../users/password.service.js';
@@ -12,7 +13,11 @@ import { UserDto } from '../users/user.dto.js';
 import { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { AccessTokenService } from './access-token.service.js';
-import type { AuthenticatedUser, Principal } from '../common/principal/principal.js';
+import type {
+  AccessTokenClaims,
+  AuthenticatedUser,
+  Principal,
+} from '../common/principal/principal.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { IntrospectionDto } from './dto/introspect.dto.js';
 import { LoginDto } from './dto/login.dto.js';
@@ -23,21 +28,43 @@ import { TokenResponseDto } from './dto/token-response.dto.js';
 import { BearerCheckService } from '../bearer/bearer-check.service.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { ClientInfo } from '../common/principal/client-info.js';
+import { hashRefreshToken } from './refresh-token.js';
 import { SessionGrant, SessionsService } from './sessions.service.js';
 
 const invalidCredentials = () =>
   new AppException(Problem.InvalidCredentials, 'The login name or password is wrong.');
 
 /** Names the identifier tried and why it failed; never the password. */
-const loginFailed = (dto: LoginDto, user: User | null, matches: boolean) => ({
+const loginFailed = (dto: LoginDto, user: User | null, matches: boolean, locked = false) => ({
   type: SecurityEventType.LoginFailed,
   userId: user?.id ?? null,
   actorId: null,
   sessionId: null,
   details: {
     identifier: (dto.email ?? dto.username ?? '').slice(0, 254),
-    reason: !user ? 'unknown_user' : !matches ? 'wrong_password' : 'inactive',
+    reason: locked
+      ? 'locked_out'
+      : !user
+        ? 'unknown_user'
+        : !matches
+          ? 'wrong_password'
+          : 'inactive',
   },
+});
+
+/** A JWT is three base64url parts; refresh tokens are one. */
+const isJwtShaped = (token: string) => token.split('.').length === 3;
+
+/** Who revoked is unknown (the token is the credential), so no actor. */
+const tokenRevoked = (
+  session: { sessionId: string; userId: string },
+  revoked: 'access_token' | 'refresh_token',
+) => ({
+  type: SecurityEventType.TokenRevoked,
+  userId: session.userId,
+  actorId: null,
+  sessionId: session.sessionId,
+  details: { revoked },
 });
 
 const sessionRevoked = (caller: AuthenticatedUser, sessionId: string) => ({
@@ -59,6 +86,7 @@ export class AuthService {
     private readonly revocation: RevocationService,
     private readonly account: AccountService,
     private readonly events: SecurityEventsService,
+    private readonly lockout: LoginLockoutService,
     private readonly bearerCheck: BearerCheckService,
     private readonly transactions: Transactions,
     config: ConfigService<Environment, true>,
@@ -78,9 +106,36 @@ export class AuthService {
       throw AppException.validation('email', 'Give exactly one of email and username.');
     }
     const user = await this.users.findWithPasswordHash(dto);
+    const attempt = await this.lockout.read(
+      (dto.email ?? dto.username ?? '').toLowerCase(),
+      user ? [user.email, user.username] : [],
+    );
+    // Checked whether or not the name is locked: a locked name answers in the time a wrong
+    // password takes, and the right password does not get through it either.
     const matches = await this.passwords.verify(dto.password, user?.passwordHash);
+    if (attempt.lockedUntil) {
+      try {
+        this.lockout.assertNotLocked(attempt);
+      } catch (error) {
+        this.events.recordDetached(loginFailed(dto, user, matches, true), client);
+        throw error;
+      }
+    }
     if (!user || !matches || !user.isActive) {
       this.events.recordDetached(loginFailed(dto, user, matches), client);
+      const begun = await this.lockout.recordFailure(attempt, user?.id ?? null, client);
+      if (begun?.first && user) {
+        this.account.sendLockoutNotice(
+          user,
+          {
+            loginName: dto.email ?? dto.username ?? '',
+            failures: begun.failures,
+            lockedAt: new Date(begun.lockedUntil.getTime() - begun.seconds * 1000),
+            lockedUntil: begun.lockedUntil,
+          },
+          client,
+        );
+      }
       throw invalidCredentials();
     }
     // Only after the right password: this answer must not tell a guesser anything.
@@ -93,6 +148,7 @@ export class AuthService {
     // The account can be deleted between the password check and the session insert.
     const grant = await this.sessions.start(user.id, client);
     if (!grant) throw invalidCredentials();
+    await this.lockout.recordSuccess(attempt);
     return this.tokenResponse(user, grant);
   }
 
@@ -174,6 +230,51 @@ export class AuthService {
       if (error instanceof AppException) return { active: false };
       throw error;
     }
+  }
+
+  /**
+   * RFC 7009: the token is the credential, and the answer is the same whatever it was. A
+   * refresh token (current or retired) ends its session; an access token that still verifies is
+   * blocklisted until its `exp`. The hint only orders the search.
+   */
+  async revoke(token: string, hint: string | undefined, client: ClientInfo): Promise<void> {
+    const refreshFirst =
+      hint === 'refresh_token' || (hint !== 'access_token' && !isJwtShaped(token));
+    if (refreshFirst) {
+      if (!(await this.revokeRefreshToken(token, client)))
+        await this.revokeAccessToken(token, client);
+    } else if (!(await this.revokeAccessToken(token, client))) {
+      await this.revokeRefreshToken(token, client);
+    }
+  }
+
+  private async revokeRefreshToken(token: string, client: ClientInfo): Promise<boolean> {
+    if (isJwtShaped(token)) return false;
+    return this.transactions.run(async (tx) => {
+      const session = await this.revocation.revokeSessionOfRefreshToken(
+        hashRefreshToken(token),
+        tx,
+      );
+      if (!session) return false;
+      await this.events.record(tokenRevoked(session, 'refresh_token'), client, tx);
+      return true;
+    });
+  }
+
+  private async revokeAccessToken(token: string, client: ClientInfo): Promise<boolean> {
+    let claims: AccessTokenClaims;
+    try {
+      claims = this.accessTokens.verify(token);
+    } catch (error) {
+      if (error instanceof AppException) return false;
+      throw error;
+    }
+    await this.transactions.run(async (tx) => {
+      await this.revocation.blockAccessToken(claims, tx);
+      const session = { sessionId: claims.sid, userId: claims.sub };
+      await this.events.record(tokenRevoked(session, 'access_token'), client, tx);
+    });
+    return true;
   }
 
   private tokenResponse(user: Principal, grant: SessionGrant): TokenResponseDto {

@@ -217,6 +217,20 @@ export class Environment {
   @Min(1)
   RATE_LIMIT_LOGIN_IP = 30;
 
+  /** Failed logins in a row that lock a login name (from any IP); 0 turns lockout off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  LOCKOUT_THRESHOLD = 10;
+
+  /** The first lockout's length, seconds; each further one doubles it, up to an hour. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  LOCKOUT_SECONDS = 60;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)

@@ -9,6 +9,8 @@ import { ActionToken } from '../account/action-token.entity.js';
 import { CreateSecurityEvents1795291600000 } from '../../migrations/1795291600000-CreateSecurityEvents.js';
 import { RevocationNotifications1795291300000 } from '../../migrations/1795291300000-RevocationNotifications.js';
 import { RevocationLog1795291700000 } from '../../migrations/1795291700000-RevocationLog.js';
+import { CreateLoginLockouts1795291800000 } from '../../migrations/1795291800000-CreateLoginLockouts.js';
+import { LoginLockout } from '../lockout/login-lockout.entity.js';
 import { SigningKeys1795291900000 } from '../../migrations/1795291900000-SigningKeys.js';
 import { RetiredRefreshToken } from '../revocation/retired-refresh-token.entity.js';
 import { RevocationLogEntry } from '../revocation/revocation-log-entry.entity.js';
@@ -28,6 +30,7 @@ export const ENTITIES = [
   Template,
   ActionToken,
   SecurityEvent,
+  LoginLockout,
 ];
 export const MIGRATIONS = [
   InitialSchema1795291100000,
@@ -36,6 +39,7 @@ export const MIGRATIONS = [
   CreateAccountActionTokens1795291500000,
   CreateSecurityEvents1795291600000,
   RevocationLog1795291700000,
+  CreateLoginLockouts1795291800000,
   SigningKeys1795291900000,
 ];
 

@@ -104,6 +104,33 @@ export class SessionsRepository {
     return revoked;
   }
 
+  /**
+   * Revokes the unrevoked session whose current refresh token, or one it retired, hashes to
+   * `tokenHash`: what revoking a refresh token (RFC 7009) ends. Undefined when there is none.
+   */
+  async revokeByRefreshTokenHash(
+    tokenHash: string,
+    at: Date,
+    tx?: Transaction,
+  ): Promise<{ sessionId: string; userId: string } | undefined> {
+    const result = await within(this.sessions, tx)
+      .createQueryBuilder()
+      .update(Session)
+      .set({ revokedAt: at })
+      .where('revoked_at IS NULL')
+      .andWhere(
+        '(refresh_token_hash = :tokenHash OR id = ' +
+          '(SELECT session_id FROM retired_refresh_tokens WHERE token_hash = :tokenHash))',
+        { tokenHash },
+      )
+      .returning('id, user_id')
+      .execute();
+    const [row] = result.raw as { id: string; user_id: string }[];
+    if (!row) return undefined;
+    this.writes.written(tx);
+    return { sessionId: row.id, userId: row.user_id };
+  }
+
   /** Revokes every unrevoked session of the user but `except`. */
   async revokeAll(userId: string, at: Date, except?: string, tx?: Transaction): Promise<void> {
     const { affected } = await within(this.sessions, tx).update(

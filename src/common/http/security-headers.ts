@@ -73,7 +73,7 @@ const SET = Symbol('responseHeaders');
 export function addResponseHeaders(fastify: FastifyInstance, policy: HeaderPolicy): void {
   const unmatched = policy(undefined);
   fastify.addHook('onRoute', (route) => {
-    route.config = { ...(route.config as object), [SET]: policy(route.url) };
+    route.config = Object.assign({}, route.config, { [SET]: policy(route.url) });
   });
   fastify.addHook('onRequest', (request, reply, done) => {
     const config = request.routeOptions.config as { [SET]?: HeaderSet } | undefined;
