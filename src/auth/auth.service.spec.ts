@@ -18,6 +18,8 @@ import { AccessTokenService } from './access-token.service.js';
 import { AuthService } from './auth.service.js';
 import { BearerCheckService } from '../bearer/bearer-check.service.js';
 import { SessionsService } from './sessions.service.js';
+import { MfaService } from '../mfa/mfa.service.js';
+import { PASSWORD_LOGIN } from '../common/principal/principal.js';
 
 function aUser(overrides: Partial<User> = {}): User {
   return Object.assign(new User(), {
@@ -61,6 +63,7 @@ describe(AuthService.name, () => {
   let account: jest.Mocked<AccountService>;
   let events: jest.Mocked<SecurityEventsService>;
   let bearerCheck: jest.Mocked<BearerCheckService>;
+  let mfa: jest.Mocked<MfaService>;
   const tx = { transaction: 'the one' } as unknown as Transaction;
 
   function build(requireVerifiedEmail = false): AuthService {
@@ -72,6 +75,8 @@ describe(AuthService.name, () => {
     account = automock(AccountService);
     events = automock(SecurityEventsService);
     bearerCheck = automock(BearerCheckService);
+    mfa = automock(MfaService);
+    mfa.challengeFor.mockResolvedValue(null);
     const transactions = automock(Transactions);
     transactions.run.mockImplementation(((work: (t: Transaction) => Promise<unknown>) =>
       work(tx)) as Transactions['run']);
@@ -88,6 +93,7 @@ describe(AuthService.name, () => {
       events,
       bearerCheck,
       transactions,
+      mfa,
       config,
     );
   }
@@ -124,13 +130,14 @@ describe(AuthService.name, () => {
         userId: user.id,
         refreshToken: 'refresh',
         expiresAt: SESSION_END,
+        authentication: PASSWORD_LOGIN,
       });
       givenTokensIssued();
 
       const response = await sut.login({ username: 'ada_l', password: 'right' }, client);
 
       expect(passwords.verify).toHaveBeenCalledWith('right', 'stored hash');
-      expect(sessions.start).toHaveBeenCalledWith(user.id, client);
+      expect(sessions.start).toHaveBeenCalledWith(user.id, client, PASSWORD_LOGIN);
       expect(response).toMatchObject({
         access_token: 'signed.access.token',
         token_type: 'Bearer',
@@ -193,12 +200,17 @@ describe(AuthService.name, () => {
         userId: user.id,
         refreshToken: 'r2',
         expiresAt: SESSION_END,
+        authentication: PASSWORD_LOGIN,
       });
       users.findById.mockResolvedValueOnce(user);
       givenTokensIssued();
 
       await expect(sut.refresh('r1', client)).resolves.toMatchObject({ refresh_token: 'r2' });
-      expect(accessTokens.issue).toHaveBeenCalledWith(user, { id: 's1', expiresAt: SESSION_END });
+      expect(accessTokens.issue).toHaveBeenCalledWith(user, {
+        id: 's1',
+        expiresAt: SESSION_END,
+        authentication: PASSWORD_LOGIN,
+      });
     });
 
     it.each([
@@ -210,6 +222,7 @@ describe(AuthService.name, () => {
         userId: 'u1',
         refreshToken: 'r2',
         expiresAt: SESSION_END,
+        authentication: PASSWORD_LOGIN,
       });
       users.findById.mockResolvedValueOnce(user);
       revocation.revokeSession.mockResolvedValueOnce(true);

@@ -8,6 +8,10 @@ import { ActionToken } from '../account/action-token.entity.js';
 import { CreateSecurityEvents1795291600000 } from '../../migrations/1795291600000-CreateSecurityEvents.js';
 import { RevocationNotifications1795291300000 } from '../../migrations/1795291300000-RevocationNotifications.js';
 import { RevocationLog1795291700000 } from '../../migrations/1795291700000-RevocationLog.js';
+import { MultiFactorAuthentication1795292000000 } from '../../migrations/1795292000000-MultiFactorAuthentication.js';
+import { MfaChallenge } from '../mfa/mfa-challenge.entity.js';
+import { RecoveryCode } from '../mfa/recovery-code.entity.js';
+import { TotpFactor } from '../mfa/totp-factor.entity.js';
 import { RetiredRefreshToken } from '../revocation/retired-refresh-token.entity.js';
 import { RevocationLogEntry } from '../revocation/revocation-log-entry.entity.js';
 import { RevokedAccessToken } from '../revocation/revoked-access-token.entity.js';
@@ -26,6 +30,9 @@ export const ENTITIES = [
   Template,
   ActionToken,
   SecurityEvent,
+  TotpFactor,
+  RecoveryCode,
+  MfaChallenge,
 ];
 export const MIGRATIONS = [
   InitialSchema1795291100000,
@@ -34,6 +41,7 @@ export const MIGRATIONS = [
   CreateAccountActionTokens1795291500000,
   CreateSecurityEvents1795291600000,
   RevocationLog1795291700000,
+  MultiFactorAuthentication1795292000000,
 ];
 
 /**

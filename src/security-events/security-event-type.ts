@@ -15,6 +15,12 @@ export const SecurityEventType = {
   Deactivated: 'user.deactivated',
   Activated: 'user.activated',
   Deleted: 'user.deleted',
+  MfaEnabled: 'mfa.enabled',
+  MfaDisabled: 'mfa.disabled',
+  MfaChallengeFailed: 'mfa.challenge.failed',
+  MfaRecoveryCodeUsed: 'mfa.recovery_code.used',
+  MfaRecoveryCodesRegenerated: 'mfa.recovery_codes.regenerated',
+  MfaResetByAdmin: 'mfa.reset_by_admin',
 } as const;
 
 export type SecurityEventType = (typeof SecurityEventType)[keyof typeof SecurityEventType];
