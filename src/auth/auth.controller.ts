@@ -55,12 +55,19 @@ export class AuthController {
   @Post('login')
   @RateLimit('login')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Log in with email or username; starts a session' })
+  @ApiOperation({
+    summary: 'Log in with email or username; starts a session',
+    description:
+      'For a user with a second factor, the right password answers 403 mfa-required with an ' +
+      '`mfaToken` (one use, 5 minutes) and the `methods` that can answer it; no token is ' +
+      'issued until POST /auth/mfa/challenge (or a passkey) finishes the login.',
+  })
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiProblems(
     ...BODY_PROBLEMS,
     Problem.InvalidCredentials,
     Problem.EmailNotVerified,
+    Problem.MfaRequired,
     Problem.TooManyRequests,
     Problem.ServiceUnavailable,
   )
