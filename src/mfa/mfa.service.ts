@@ -263,14 +263,15 @@ export class MfaService {
     check: ProofCheck,
     client: ClientInfo,
   ): Promise<{ userId: string }> {
-    const outcome = await this.transactions.run(async (tx) => {
+    // A wrong code is answered after the commit, so that its count and event are kept.
+    const outcome = await this.transactions.run<{ userId: string } | AppException>(async (tx) => {
       const challenge = await this.mfa.lockLiveChallenge(
         hashChallengeToken(mfaToken),
         new Date(),
         CHALLENGE_MAX_FAILURES,
         tx,
       );
-      if (!challenge) return { problem: tokenInvalid() };
+      if (!challenge) return tokenInvalid();
       const { userId } = challenge;
       if (await check(userId, tx)) {
         await this.mfa.spendChallenge(challenge.id, new Date(), tx);
@@ -288,9 +289,9 @@ export class MfaService {
         client,
         tx,
       );
-      return { problem: codeInvalid() };
+      return codeInvalid();
     });
-    if ('problem' in outcome) throw outcome.problem;
+    if (outcome instanceof AppException) throw outcome;
     return outcome;
   }
 
