@@ -19,7 +19,7 @@ import { AuthService } from './auth.service.js';
 import { BearerCheckService } from '../bearer/bearer-check.service.js';
 import { SessionsService } from './sessions.service.js';
 import { MfaService } from '../mfa/mfa.service.js';
-import { PASSWORD_LOGIN } from '../common/principal/principal.js';
+import { PASSWORD_AND_OTP_LOGIN, PASSWORD_LOGIN } from '../common/principal/principal.js';
 
 function aUser(overrides: Partial<User> = {}): User {
   return Object.assign(new User(), {
@@ -168,6 +168,62 @@ describe(AuthService.name, () => {
         }),
         client,
       );
+    });
+
+    it('answers mfa-required with the mfaToken and methods, and starts no session', async () => {
+      const user = aUser();
+      users.findWithPasswordHash.mockResolvedValueOnce(user);
+      passwords.verify.mockResolvedValueOnce(true);
+      mfa.challengeFor.mockResolvedValueOnce({
+        mfaToken: 'opaque',
+        methods: ['totp', 'recovery_code'],
+      });
+
+      const refusal = await sut
+        .login({ username: 'ada_l', password: 'right' }, client)
+        .catch((error: unknown) => error as AppException);
+      expect(refusal).toMatchObject({
+        problem: Problem.MfaRequired,
+        options: { extensions: { mfaToken: 'opaque', methods: ['totp', 'recovery_code'] } },
+      });
+      expect(mfa.challengeFor).toHaveBeenCalledWith(user.id);
+      expect(sessions.start).not.toHaveBeenCalled();
+    });
+
+    it('finishes a login whose second factor was proven with an aal2 session', async () => {
+      const user = aUser();
+      mfa.answerChallenge.mockResolvedValueOnce({ userId: user.id });
+      users.findById.mockResolvedValueOnce(user);
+      sessions.start.mockResolvedValueOnce({
+        sessionId: 's1',
+        userId: user.id,
+        refreshToken: 'refresh',
+        expiresAt: SESSION_END,
+        authentication: PASSWORD_AND_OTP_LOGIN,
+      });
+      givenTokensIssued();
+
+      await expect(
+        sut.answerMfaChallenge({ mfaToken: 't', code: '123456' }, client),
+      ).resolves.toMatchObject({ refresh_token: 'refresh' });
+      expect(mfa.answerChallenge).toHaveBeenCalledWith('t', { code: '123456' }, client);
+      expect(sessions.start).toHaveBeenCalledWith(user.id, client, PASSWORD_AND_OTP_LOGIN);
+    });
+
+    it('needs exactly one of code and recoveryCode in a challenge', async () => {
+      for (const dto of [{ mfaToken: 't' }, { mfaToken: 't', code: '1', recoveryCode: '2' }]) {
+        await expect(sut.answerMfaChallenge(dto, client)).rejects.toMatchObject({
+          problem: Problem.ValidationFailed,
+        });
+      }
+    });
+
+    it('refuses the challenge of a user deactivated since the password step', async () => {
+      mfa.answerChallenge.mockResolvedValueOnce({ userId: 'u1' });
+      users.findById.mockResolvedValueOnce(aUser({ isActive: false }));
+      await expect(
+        sut.answerMfaChallenge({ mfaToken: 't', recoveryCode: 'x' }, client),
+      ).rejects.toMatchObject({ problem: Problem.MfaTokenInvalid });
     });
 
     it('refuses an unverified address when REQUIRE_VERIFIED_EMAIL is on, after the password', async () => {
