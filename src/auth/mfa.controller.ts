@@ -71,7 +71,7 @@ export class MfaController {
 
   @Post('totp/confirm')
   @HttpCode(200)
-  @RateLimit('login')
+  @RateLimit('second-factor')
   @ApiBearerAuth()
   @ApiOperation({
     summary: 'Turn TOTP on with a first code; answers a new aal2 session and recovery codes',
@@ -98,7 +98,7 @@ export class MfaController {
 
   @Delete('totp')
   @HttpCode(204)
-  @RateLimit('login')
+  @RateLimit('second-factor')
   @ApiBearerAuth()
   @ApiOperation({
     summary: 'Turn TOTP off (password and a TOTP or recovery code)',
@@ -122,7 +122,7 @@ export class MfaController {
 
   @Post('recovery-codes')
   @HttpCode(200)
-  @RateLimit('login')
+  @RateLimit('second-factor')
   @ApiBearerAuth()
   @ApiOperation({
     summary: 'A new set of recovery codes (needs a current TOTP code); the old set stops working',
@@ -146,7 +146,7 @@ export class MfaController {
   @Public()
   @Post('challenge')
   @HttpCode(200)
-  @RateLimit('login')
+  @RateLimit('second-factor')
   @ApiOperation({
     summary: 'Second step of a login that answered 403 mfa-required',
     description:
