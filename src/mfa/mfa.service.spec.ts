@@ -151,6 +151,19 @@ describe(MfaService.name, () => {
       );
     });
 
+    it('takes a secret sealed under another key for a wrong code, not an error', async () => {
+      repository.lockLiveChallenge.mockResolvedValueOnce(challenge());
+      repository.findTotp.mockResolvedValueOnce({
+        ...enabledFactor(),
+        secretCiphertext: seal(Buffer.alloc(32, 7), SECRET, USER_ID),
+      });
+      repository.countFailure.mockResolvedValueOnce(undefined);
+
+      await expect(sut.answerChallenge('t', { code: codeNow() }, client)).rejects.toMatchObject({
+        problem: Problem.MfaCodeInvalid,
+      });
+    });
+
     it('answers mfa-token-invalid for an unknown, used, expired or voided token', async () => {
       repository.lockLiveChallenge.mockResolvedValueOnce(null);
       await expect(sut.answerChallenge('t', { code: '000000' }, client)).rejects.toMatchObject({

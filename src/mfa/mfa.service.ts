@@ -141,8 +141,11 @@ export class MfaService {
     if (factor?.enabledAt) throw AppException.conflict('totp', 'TOTP is already on.');
     if (!factor) throw AppException.notFound('Pending TOTP enrolment');
     const now = new Date();
-    const step = matchTotpCode(this.secretOf(factor), code, now.getTime());
-    if (step === null || !(await this.mfa.enableTotp(userId, step, now, tx))) throw codeInvalid();
+    const secret = this.secretOf(factor);
+    const step = secret && matchTotpCode(secret, code, now.getTime());
+    if (typeof step !== 'number' || !(await this.mfa.enableTotp(userId, step, now, tx))) {
+      throw codeInvalid();
+    }
     const recoveryCodes = await this.newRecoveryCodes(userId, tx);
     await this.mfa.deleteChallenges(userId, tx);
     await this.revocation.revokeAllSessions(userId, undefined, tx);
@@ -312,8 +315,9 @@ export class MfaService {
     sealed?: string,
   ): Promise<boolean> {
     const ciphertext = sealed ?? (await this.mfa.findTotp(userId, tx))?.secretCiphertext;
-    if (!ciphertext) return false;
-    const step = matchTotpCode(open(this.keys.sealing, ciphertext, userId), code, Date.now());
+    const secret = ciphertext && this.secretOf({ userId, secretCiphertext: ciphertext });
+    if (!secret) return false;
+    const step = matchTotpCode(secret, code, Date.now());
     return step !== null && (await this.mfa.useStep(userId, step, tx));
   }
 
@@ -348,8 +352,19 @@ export class MfaService {
     return codes;
   }
 
-  private secretOf(factor: { userId: string; secretCiphertext: string }): string {
-    return open(this.keys.sealing, factor.secretCiphertext, factor.userId);
+  /**
+   * The factor's secret; null when it does not open (MFA_ENCRYPTION_KEY, or the signing key it
+   * is derived from, changed since enrolment): then no code matches, and an admin reset helps.
+   */
+  private secretOf(factor: { userId: string; secretCiphertext: string }): string | null {
+    try {
+      return open(this.keys.sealing, factor.secretCiphertext, factor.userId);
+    } catch {
+      this.logger.error(
+        `The TOTP secret of user ${factor.userId} does not open: was MFA_ENCRYPTION_KEY (or the signing key) changed?`,
+      );
+      return null;
+    }
   }
 
   private async assertPassword(userId: string, password: string): Promise<void> {
