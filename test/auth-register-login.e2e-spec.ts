@@ -213,6 +213,8 @@ describe('Auth (e2e)', () => {
         exp: payload.iat + 900,
         role: 'user',
         username: user.username,
+        amr: ['pwd'],
+        aal: 'aal1',
       });
     });
 

@@ -16,7 +16,12 @@ const SECRET = 'unit-test-secret-that-is-long-enough-0123456789';
 const user = { id: randomUUID(), role: Role.User, username: 'ada_l' };
 const HOUR = 60 * 60 * 1000;
 /** A session of the given id that lives well past any access token. */
-const sessionOf = (id = randomUUID()) => ({ id, expiresAt: new Date(Date.now() + HOUR) });
+const authentication = { amr: ['pwd', 'otp'], aal: 'aal2' as const };
+const sessionOf = (id = randomUUID()) => ({
+  id,
+  expiresAt: new Date(Date.now() + HOUR),
+  authentication,
+});
 
 /** A ring of one key, the configured one, as a fresh database makes it. */
 function ringOf(env: Environment): KeyRing {
@@ -61,7 +66,14 @@ describe(AccessTokenService.name, () => {
     const header = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8'));
     expect(header).toEqual({ alg: 'HS256', typ: 'at+jwt', kid: expect.any(String) });
     expect(claims).toEqual(
-      expect.objectContaining({ sub: user.id, sid, role: 'user', username: 'ada_l' }),
+      expect.objectContaining({
+        sub: user.id,
+        sid,
+        role: 'user',
+        username: 'ada_l',
+        amr: ['pwd', 'otp'],
+        aal: 'aal2',
+      }),
     );
     expect(claims.exp - claims.iat).toBe(900);
     expect(sut.verify(token)).toEqual(claims);
@@ -69,7 +81,7 @@ describe(AccessTokenService.name, () => {
 
   it('never lets a token outlive its session', () => {
     const expiresAt = new Date(Date.now() + 60_000);
-    const { token, claims } = sut.issue(user, { id: randomUUID(), expiresAt });
+    const { token, claims } = sut.issue(user, { id: randomUUID(), expiresAt, authentication });
     expect(claims.exp).toBe(Math.floor(expiresAt.getTime() / 1000));
     expect(sut.verify(token).exp).toBe(claims.exp);
   });

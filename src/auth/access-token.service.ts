@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import type { Environment } from '../config/environment.js';
-import type { AccessTokenClaims, Role } from '../common/principal/principal.js';
+import type { AccessTokenClaims, Authentication, Role } from '../common/principal/principal.js';
 import {
   checkAccessToken,
   MAX_TOKEN_LENGTH,
@@ -53,7 +53,7 @@ export class AccessTokenService {
    */
   issue(
     user: { id: string; role: Role; username: string },
-    session: { id: string; expiresAt: Date },
+    session: { id: string; expiresAt: Date; authentication: Authentication },
   ): IssuedAccessToken {
     const iat = Math.floor(Date.now() / 1000);
     const exp = Math.min(iat + this.ttl, Math.floor(session.expiresAt.getTime() / 1000));
@@ -67,11 +67,21 @@ export class AccessTokenService {
       exp,
       role: user.role,
       username: user.username,
+      amr: session.authentication.amr,
+      aal: session.authentication.aal,
     };
     // `iss`, `aud`, `sub` and `jti` through the options that jsonwebtoken expects them in.
     // The provider of AuthModule's JwtModule hands jsonwebtoken the private key of `keyid`.
     const token = this.jwt.sign(
-      { iat, exp, sid: claims.sid, role: claims.role, username: claims.username },
+      {
+        iat,
+        exp,
+        sid: claims.sid,
+        role: claims.role,
+        username: claims.username,
+        amr: claims.amr,
+        aal: claims.aal,
+      },
       { subject: claims.sub, jwtid: claims.jti, keyid: this.ring.signingKey().kid },
     );
     return { token, claims };

@@ -63,13 +63,17 @@ export class AuthController {
       'After LOCKOUT_THRESHOLD (10) failed logins in a row for one login name, from any IP, the ' +
       'name is refused with 429 and Retry-After for LOCKOUT_SECONDS (60), even with the right ' +
       'password; twice as long after each further failure once a lockout ends (at most an ' +
-      'hour). A name with no account is treated the same. A success or a password reset clears it.',
+      'hour). A name with no account is treated the same. A success or a password reset clears it. ' +
+      'For a user with a second factor, the right password answers 403 mfa-required with an ' +
+      '`mfaToken` (one use, 5 minutes) and the `methods` that can answer it; no token is ' +
+      'issued until POST /auth/mfa/challenge (or a passkey) finishes the login.',
   })
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiProblems(
     ...BODY_PROBLEMS,
     Problem.InvalidCredentials,
     Problem.EmailNotVerified,
+    Problem.MfaRequired,
     Problem.TooManyRequests,
     Problem.ServiceUnavailable,
   )

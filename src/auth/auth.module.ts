@@ -17,6 +17,8 @@ import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { SessionsService } from './sessions.service.js';
 import { WellKnownController } from './well-known.controller.js';
+import { MfaModule } from '../mfa/mfa.module.js';
+import { MfaController } from './mfa.controller.js';
 
 @Module({
   imports: [
@@ -37,8 +39,10 @@ import { WellKnownController } from './well-known.controller.js';
     AccountModule,
     LockoutModule,
     SecurityEventsModule,
+    MfaModule,
   ],
-  controllers: [AuthController, WellKnownController],
+  controllers: [AuthController, MfaController, WellKnownController],
   providers: [AuthService, AccessTokenService, SessionsService, Transactions],
+  exports: [AuthService],
 })
 export class AuthModule {}

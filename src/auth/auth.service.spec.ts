@@ -20,6 +20,8 @@ import { BearerCheckService } from '../bearer/bearer-check.service.js';
 import { SessionsService } from './sessions.service.js';
 import { LoginLockoutService } from '../lockout/login-lockout.service.js';
 import { hashRefreshToken } from './refresh-token.js';
+import { MfaService } from '../mfa/mfa.service.js';
+import { PASSWORD_AND_OTP_LOGIN, PASSWORD_LOGIN } from '../common/principal/principal.js';
 
 function aUser(overrides: Partial<User> = {}): User {
   return Object.assign(new User(), {
@@ -64,6 +66,7 @@ describe(AuthService.name, () => {
   let events: jest.Mocked<SecurityEventsService>;
   let bearerCheck: jest.Mocked<BearerCheckService>;
   let lockout: jest.Mocked<LoginLockoutService>;
+  let mfa: jest.Mocked<MfaService>;
   const tx = { transaction: 'the one' } as unknown as Transaction;
 
   function build(requireVerifiedEmail = false): AuthService {
@@ -82,6 +85,8 @@ describe(AuthService.name, () => {
     );
     lockout.recordFailure.mockResolvedValue(undefined);
     lockout.recordSuccess.mockResolvedValue(undefined);
+    mfa = automock(MfaService);
+    mfa.challengeFor.mockResolvedValue(null);
     const transactions = automock(Transactions);
     transactions.run.mockImplementation(((work: (t: Transaction) => Promise<unknown>) =>
       work(tx)) as Transactions['run']);
@@ -99,6 +104,7 @@ describe(AuthService.name, () => {
       lockout,
       bearerCheck,
       transactions,
+      mfa,
       config,
     );
   }
@@ -135,13 +141,14 @@ describe(AuthService.name, () => {
         userId: user.id,
         refreshToken: 'refresh',
         expiresAt: SESSION_END,
+        authentication: PASSWORD_LOGIN,
       });
       givenTokensIssued();
 
       const response = await sut.login({ username: 'ada_l', password: 'right' }, client);
 
       expect(passwords.verify).toHaveBeenCalledWith('right', 'stored hash');
-      expect(sessions.start).toHaveBeenCalledWith(user.id, client);
+      expect(sessions.start).toHaveBeenCalledWith(user.id, client, PASSWORD_LOGIN);
       expect(response).toMatchObject({
         access_token: 'signed.access.token',
         token_type: 'Bearer',
@@ -172,6 +179,62 @@ describe(AuthService.name, () => {
         }),
         client,
       );
+    });
+
+    it('answers mfa-required with the mfaToken and methods, and starts no session', async () => {
+      const user = aUser();
+      users.findWithPasswordHash.mockResolvedValueOnce(user);
+      passwords.verify.mockResolvedValueOnce(true);
+      mfa.challengeFor.mockResolvedValueOnce({
+        mfaToken: 'opaque',
+        methods: ['totp', 'recovery_code'],
+      });
+
+      const refusal = await sut
+        .login({ username: 'ada_l', password: 'right' }, client)
+        .catch((error: unknown) => error as AppException);
+      expect(refusal).toMatchObject({
+        problem: Problem.MfaRequired,
+        options: { extensions: { mfaToken: 'opaque', methods: ['totp', 'recovery_code'] } },
+      });
+      expect(mfa.challengeFor).toHaveBeenCalledWith(user.id);
+      expect(sessions.start).not.toHaveBeenCalled();
+    });
+
+    it('finishes a login whose second factor was proven with an aal2 session', async () => {
+      const user = aUser();
+      mfa.answerChallenge.mockResolvedValueOnce({ userId: user.id });
+      users.findById.mockResolvedValueOnce(user);
+      sessions.start.mockResolvedValueOnce({
+        sessionId: 's1',
+        userId: user.id,
+        refreshToken: 'refresh',
+        expiresAt: SESSION_END,
+        authentication: PASSWORD_AND_OTP_LOGIN,
+      });
+      givenTokensIssued();
+
+      await expect(
+        sut.answerMfaChallenge({ mfaToken: 't', code: '123456' }, client),
+      ).resolves.toMatchObject({ refresh_token: 'refresh' });
+      expect(mfa.answerChallenge).toHaveBeenCalledWith('t', { code: '123456' }, client);
+      expect(sessions.start).toHaveBeenCalledWith(user.id, client, PASSWORD_AND_OTP_LOGIN);
+    });
+
+    it('needs exactly one of code and recoveryCode in a challenge', async () => {
+      for (const dto of [{ mfaToken: 't' }, { mfaToken: 't', code: '1', recoveryCode: '2' }]) {
+        await expect(sut.answerMfaChallenge(dto, client)).rejects.toMatchObject({
+          problem: Problem.ValidationFailed,
+        });
+      }
+    });
+
+    it('refuses the challenge of a user deactivated since the password step', async () => {
+      mfa.answerChallenge.mockResolvedValueOnce({ userId: 'u1' });
+      users.findById.mockResolvedValueOnce(aUser({ isActive: false }));
+      await expect(
+        sut.answerMfaChallenge({ mfaToken: 't', recoveryCode: 'x' }, client),
+      ).rejects.toMatchObject({ problem: Problem.MfaTokenInvalid });
     });
 
     it('refuses an unverified address when REQUIRE_VERIFIED_EMAIL is on, after the password', async () => {
@@ -276,6 +339,7 @@ describe(AuthService.name, () => {
         userId: user.id,
         refreshToken: 'refresh',
         expiresAt: SESSION_END,
+        authentication: PASSWORD_LOGIN,
       });
       givenTokensIssued();
 
@@ -346,12 +410,17 @@ describe(AuthService.name, () => {
         userId: user.id,
         refreshToken: 'r2',
         expiresAt: SESSION_END,
+        authentication: PASSWORD_LOGIN,
       });
       users.findById.mockResolvedValueOnce(user);
       givenTokensIssued();
 
       await expect(sut.refresh('r1', client)).resolves.toMatchObject({ refresh_token: 'r2' });
-      expect(accessTokens.issue).toHaveBeenCalledWith(user, { id: 's1', expiresAt: SESSION_END });
+      expect(accessTokens.issue).toHaveBeenCalledWith(user, {
+        id: 's1',
+        expiresAt: SESSION_END,
+        authentication: PASSWORD_LOGIN,
+      });
     });
 
     it.each([
@@ -363,6 +432,7 @@ describe(AuthService.name, () => {
         userId: 'u1',
         refreshToken: 'r2',
         expiresAt: SESSION_END,
+        authentication: PASSWORD_LOGIN,
       });
       users.findById.mockResolvedValueOnce(user);
       revocation.revokeSession.mockResolvedValueOnce(true);

@@ -13,11 +13,16 @@ import { UserDto } from '../users/user.dto.js';
 import { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { AccessTokenService } from './access-token.service.js';
-import type {
-  AccessTokenClaims,
-  AuthenticatedUser,
-  Principal,
+import {
+  type AccessTokenClaims,
+  type Authentication,
+  type AuthenticatedUser,
+  PASSWORD_AND_OTP_LOGIN,
+  PASSWORD_LOGIN,
+  type Principal,
 } from '../common/principal/principal.js';
+import { type ChallengeProof, MfaService } from '../mfa/mfa.service.js';
+import type { MfaChallengeDto, MfaEnabledDto } from './dto/mfa.dto.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { IntrospectionDto } from './dto/introspect.dto.js';
 import { LoginDto } from './dto/login.dto.js';
@@ -89,6 +94,7 @@ export class AuthService {
     private readonly lockout: LoginLockoutService,
     private readonly bearerCheck: BearerCheckService,
     private readonly transactions: Transactions,
+    private readonly mfa: MfaService,
     config: ConfigService<Environment, true>,
   ) {
     this.requireVerifiedEmail = config.get('REQUIRE_VERIFIED_EMAIL', { infer: true });
@@ -145,11 +151,64 @@ export class AuthService {
         'Confirm your email address first: follow the link in the verification mail.',
       );
     }
+    const challenge = await this.mfa.challengeFor(user.id);
+    if (challenge) {
+      throw new AppException(
+        Problem.MfaRequired,
+        'The password is right; a second factor is needed. Answer with the mfaToken.',
+        { extensions: { ...challenge } },
+      );
+    }
     // The account can be deleted between the password check and the session insert.
-    const grant = await this.sessions.start(user.id, client);
+    const grant = await this.sessions.start(user.id, client, PASSWORD_LOGIN);
     if (!grant) throw invalidCredentials();
     await this.lockout.recordSuccess(attempt);
     return this.tokenResponse(user, grant);
+  }
+
+  /** The second step of a login that answered `mfa-required`: a TOTP or recovery code. */
+  async answerMfaChallenge(dto: MfaChallengeDto, client: ClientInfo): Promise<TokenResponseDto> {
+    const { mfaToken, code, recoveryCode } = dto;
+    if ((code === undefined) === (recoveryCode === undefined)) {
+      throw AppException.validation('code', 'Give exactly one of code and recoveryCode.');
+    }
+    const proof: ChallengeProof = code !== undefined ? { code } : { recoveryCode: recoveryCode! };
+    const { userId } = await this.mfa.answerChallenge(mfaToken, proof, client);
+    return this.finishSecondFactor(userId, PASSWORD_AND_OTP_LOGIN, client);
+  }
+
+  /**
+   * Starts the session of a login whose `mfaToken` a second factor has redeemed
+   * (`MfaService.redeemChallenge`): for TOTP here, for a passkey on its own route.
+   */
+  async finishSecondFactor(
+    userId: string,
+    authentication: Authentication,
+    client: ClientInfo,
+  ): Promise<TokenResponseDto> {
+    const user = await this.users.findById(userId);
+    const grant = user?.isActive && (await this.sessions.start(userId, client, authentication));
+    if (!user || !grant) {
+      throw new AppException(Problem.MfaTokenInvalid, 'The mfaToken is no longer valid.');
+    }
+    return this.tokenResponse(user, grant);
+  }
+
+  /**
+   * Turns the caller's pending TOTP on with its first code: every session of theirs ends, and
+   * they get a new `aal2` session and their recovery codes, in one transaction.
+   */
+  async confirmTotp(
+    caller: AuthenticatedUser,
+    code: string,
+    client: ClientInfo,
+  ): Promise<MfaEnabledDto> {
+    const { recoveryCodes, grant } = await this.transactions.run(async (tx) => {
+      const recoveryCodes = await this.mfa.confirmTotp(caller, code, client, tx);
+      const grant = await this.sessions.start(caller.user.id, client, PASSWORD_AND_OTP_LOGIN, tx);
+      return { recoveryCodes, grant: grant! };
+    });
+    return { ...this.tokenResponse(caller.user, grant), recoveryCodes };
   }
 
   async refresh(presented: string, client: ClientInfo): Promise<TokenResponseDto> {
@@ -278,7 +337,11 @@ export class AuthService {
   }
 
   private tokenResponse(user: Principal, grant: SessionGrant): TokenResponseDto {
-    const session = { id: grant.sessionId, expiresAt: grant.expiresAt };
+    const session = {
+      id: grant.sessionId,
+      expiresAt: grant.expiresAt,
+      authentication: grant.authentication,
+    };
     const { token, claims } = this.accessTokens.issue(user, session);
     return {
       access_token: token,

@@ -15,6 +15,7 @@ import {
   successorKey,
 } from './refresh-token.js';
 import { SessionsService } from './sessions.service.js';
+import { PASSWORD_LOGIN } from '../common/principal/principal.js';
 
 const env = {
   JWT_REFRESH_TTL: 3600,
@@ -50,13 +51,14 @@ describe(SessionsService.name, () => {
     it('stores only the hash of the new refresh token, and records the login with it', async () => {
       sessions.insert.mockResolvedValueOnce(undefined);
 
-      const grant = await sut.start('user-1', client);
+      const grant = await sut.start('user-1', client, PASSWORD_LOGIN);
 
       expect(grant).toEqual({
         sessionId: expect.any(String),
         userId: 'user-1',
         refreshToken: expect.any(String),
         expiresAt: expect.any(Date),
+        authentication: PASSWORD_LOGIN,
       });
       const [session, within] = sessions.insert.mock.calls[0];
       expect(within).toBe(tx);
@@ -85,14 +87,18 @@ describe(SessionsService.name, () => {
       sessions.insert.mockRejectedValueOnce(
         Object.assign(new Error('fk'), { driverError: { code: '23503' } }),
       );
-      await expect(sut.start('gone', client)).resolves.toBeNull();
+      await expect(sut.start('gone', client, PASSWORD_LOGIN)).resolves.toBeNull();
     });
   });
 
   describe('rotate', () => {
     it("replaces the token with its derived successor and retires the presented one's hash", async () => {
       const presented = generateRefreshToken();
-      sessions.replaceToken.mockResolvedValueOnce({ sessionId: 's1', userId: 'u1' });
+      sessions.replaceToken.mockResolvedValueOnce({
+        sessionId: 's1',
+        userId: 'u1',
+        ...PASSWORD_LOGIN,
+      });
       sessions.retire.mockResolvedValueOnce(undefined);
 
       const grant = await sut.rotate(presented, client);
@@ -103,6 +109,7 @@ describe(SessionsService.name, () => {
         userId: 'u1',
         refreshToken: successor,
         expiresAt: expect.any(Date),
+        authentication: PASSWORD_LOGIN,
       });
       expect(sessions.replaceToken).toHaveBeenCalledWith(
         hashRefreshToken(presented),
@@ -141,6 +148,7 @@ describe(SessionsService.name, () => {
       sessions.touchLive.mockResolvedValueOnce({
         refreshTokenHash: hashRefreshToken(current),
         expiresAt,
+        ...PASSWORD_LOGIN,
       });
 
       await expect(sut.rotate(presented, client)).resolves.toEqual({
@@ -148,6 +156,7 @@ describe(SessionsService.name, () => {
         userId: 'u1',
         refreshToken: current,
         expiresAt,
+        authentication: PASSWORD_LOGIN,
       });
     });
 

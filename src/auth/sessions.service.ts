@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
-import { Transactions } from '../common/database/transactions.js';
+import { type Transaction, Transactions } from '../common/database/transactions.js';
+import type { Authentication } from '../common/principal/principal.js';
 import type { ClientInfo } from '../common/principal/client-info.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
@@ -28,13 +29,16 @@ export interface SessionGrant {
   refreshToken: string;
   /** When the session ends unless refreshed: no access token of it may outlive this. */
   expiresAt: Date;
+  /** How its login was made; refreshed tokens keep it. */
+  authentication: Authentication;
 }
 
-const loginSucceeded = (userId: string, sessionId: string) => ({
+const loginSucceeded = (userId: string, sessionId: string, { amr }: Authentication) => ({
   type: SecurityEventType.LoginSucceeded,
   userId,
   actorId: userId,
   sessionId,
+  details: { amr: amr.join(' ') },
 });
 
 const refreshTokenReused = (retired: { userId: string; sessionId: string }) => ({
@@ -71,8 +75,16 @@ export class SessionsService {
     });
   }
 
-  /** Starts a session; null when the user was deleted since the caller read it. */
-  async start(userId: string, client: ClientInfo): Promise<SessionGrant | null> {
+  /**
+   * Starts a session; null when the user was deleted since the caller read it. In `tx` when
+   * given, so that the session commits with the change that granted it (an MFA enrolment).
+   */
+  async start(
+    userId: string,
+    client: ClientInfo,
+    authentication: Authentication,
+    tx?: Transaction,
+  ): Promise<SessionGrant | null> {
     const refreshToken = generateRefreshToken();
     const now = new Date();
     const sessionId = randomUUID();
@@ -86,17 +98,23 @@ export class SessionsService {
       lastUsedAt: now,
       expiresAt: new Date(now.getTime() + this.refreshTtlMs),
       revokedAt: null,
+      amr: authentication.amr,
+      aal: authentication.aal,
     };
-    try {
-      await this.transactions.run(async (tx) => {
-        await this.sessions.insert(session, tx);
-        await this.events.record(loginSucceeded(userId, sessionId), client, tx);
-      });
-    } catch (error) {
-      if (foreignKeyViolation(error)) return null;
-      throw error;
+    const insert = async (tx: Transaction) => {
+      await this.sessions.insert(session, tx);
+      await this.events.record(loginSucceeded(userId, sessionId, authentication), client, tx);
+    };
+    if (tx) await insert(tx);
+    else {
+      try {
+        await this.transactions.run(insert);
+      } catch (error) {
+        if (foreignKeyViolation(error)) return null;
+        throw error;
+      }
     }
-    return { sessionId, userId, refreshToken, expiresAt: session.expiresAt };
+    return { sessionId, userId, refreshToken, expiresAt: session.expiresAt, authentication };
   }
 
   /**
@@ -129,7 +147,10 @@ export class SessionsService {
       );
       return replaced;
     });
-    if (rotated) return { ...rotated, refreshToken, expiresAt };
+    if (rotated) {
+      const { sessionId, userId, amr, aal } = rotated;
+      return { sessionId, userId, refreshToken, expiresAt, authentication: { amr, aal } };
+    }
     return this.resumeRetired(presented, presentedHash, client, now);
   }
 
@@ -167,7 +188,8 @@ export class SessionsService {
     const refreshToken =
       live && findCurrentDescendant(this.successorKey, presented, live.refreshTokenHash);
     if (!live || !refreshToken) throw invalidRefreshToken();
-    return { sessionId, userId, refreshToken, expiresAt: live.expiresAt };
+    const authentication = { amr: live.amr, aal: live.aal };
+    return { sessionId, userId, refreshToken, expiresAt: live.expiresAt, authentication };
   }
 
   /** The user's live sessions, newest first. */

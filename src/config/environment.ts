@@ -21,6 +21,8 @@ import { USERNAME_PATTERN } from '../common/validation/username.policy.js';
 // Not EdDSA: jsonwebtoken, under @nestjs/jwt and passport-jwt, can neither sign nor verify it.
 export const JWT_ALGORITHMS = ['HS256', 'ES256', 'RS256'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+/** 32 bytes: 64 hex digits, or base64 (standard or url-safe, padding optional). */
+export const MFA_KEY_PATTERN = /^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const toInt = ({ value }: { value: unknown }) =>
@@ -336,6 +338,25 @@ export class Environment {
   @Transform(toBoolean)
   @IsBoolean()
   REQUIRE_VERIFIED_EMAIL = false;
+
+  /**
+   * 32 bytes (base64 or 64 hex digits) that seal the TOTP secrets and key the recovery-code
+   * hashes. Unset: derived from the signing key (with a warning in production), so that a
+   * rotated JWT secret voids every enrolled authenticator. Changing it does the same.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @Matches(MFA_KEY_PATTERN, {
+    message: '$property must be 32 bytes as base64 (44 characters) or hex (64 digits)',
+  })
+  MFA_ENCRYPTION_KEY?: string;
+
+  /** The issuer authenticator apps show next to the account (the `otpauth://` URI's issuer). */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  MFA_ISSUER = 'auth-service';
 
   /** Forgot-password and verification mails per target address and RATE_LIMIT_MAIL_WINDOW. */
   @Transform(toInt)

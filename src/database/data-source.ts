@@ -12,6 +12,10 @@ import { RevocationLog1795291700000 } from '../../migrations/1795291700000-Revoc
 import { CreateLoginLockouts1795291800000 } from '../../migrations/1795291800000-CreateLoginLockouts.js';
 import { LoginLockout } from '../lockout/login-lockout.entity.js';
 import { SigningKeys1795291900000 } from '../../migrations/1795291900000-SigningKeys.js';
+import { MultiFactorAuthentication1795292000000 } from '../../migrations/1795292000000-MultiFactorAuthentication.js';
+import { MfaChallenge } from '../mfa/mfa-challenge.entity.js';
+import { RecoveryCode } from '../mfa/recovery-code.entity.js';
+import { TotpFactor } from '../mfa/totp-factor.entity.js';
 import { RetiredRefreshToken } from '../revocation/retired-refresh-token.entity.js';
 import { RevocationLogEntry } from '../revocation/revocation-log-entry.entity.js';
 import { RevokedAccessToken } from '../revocation/revoked-access-token.entity.js';
@@ -31,6 +35,9 @@ export const ENTITIES = [
   ActionToken,
   SecurityEvent,
   LoginLockout,
+  TotpFactor,
+  RecoveryCode,
+  MfaChallenge,
 ];
 export const MIGRATIONS = [
   InitialSchema1795291100000,
@@ -41,6 +48,7 @@ export const MIGRATIONS = [
   RevocationLog1795291700000,
   CreateLoginLockouts1795291800000,
   SigningKeys1795291900000,
+  MultiFactorAuthentication1795292000000,
 ];
 
 /**

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { Aal } from '../common/principal/principal.js';
 
 /** One login. Holds the hash of its current refresh token; never the token itself. */
 @Entity({ name: 'sessions' })
@@ -29,4 +30,11 @@ export class Session {
 
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
+
+  /** How the login was made (RFC 8176); every token of the session carries it. */
+  @Column({ type: 'text', array: true })
+  amr: string[];
+
+  @Column({ type: 'varchar', length: 8 })
+  aal: Aal;
 }

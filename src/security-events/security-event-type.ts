@@ -19,6 +19,12 @@ export const SecurityEventType = {
   Deleted: 'user.deleted',
   SigningKeyRotated: 'signing_key.rotated',
   SigningKeyRevoked: 'signing_key.revoked',
+  MfaEnabled: 'mfa.enabled',
+  MfaDisabled: 'mfa.disabled',
+  MfaChallengeFailed: 'mfa.challenge.failed',
+  MfaRecoveryCodeUsed: 'mfa.recovery_code.used',
+  MfaRecoveryCodesRegenerated: 'mfa.recovery_codes.regenerated',
+  MfaResetByAdmin: 'mfa.reset_by_admin',
 } as const;
 
 export type SecurityEventType = (typeof SecurityEventType)[keyof typeof SecurityEventType];

@@ -9,6 +9,18 @@ export enum Role {
   Admin = 'admin',
 }
 
+/** Authentication assurance level: `aal2` when a second factor was used. */
+export type Aal = 'aal1' | 'aal2';
+
+/** How a session's login was made: RFC 8176 method references and the assurance level. */
+export interface Authentication {
+  amr: string[];
+  aal: Aal;
+}
+
+export const PASSWORD_LOGIN: Authentication = { amr: ['pwd'], aal: 'aal1' };
+export const PASSWORD_AND_OTP_LOGIN: Authentication = { amr: ['pwd', 'otp'], aal: 'aal2' };
+
 /** The claims of a verified access token. */
 export interface AccessTokenClaims {
   iss: string;
@@ -20,6 +32,9 @@ export interface AccessTokenClaims {
   exp: number;
   role: Role;
   username: string;
+  /** Absent from tokens issued before MFA existed: read as a password login. */
+  amr?: string[];
+  aal?: Aal;
 }
 
 /** The caller's account as it is now (the users row, without its password hash). */
