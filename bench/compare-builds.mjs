@@ -18,8 +18,8 @@
 // there long before the machine's noise lets a throughput ratio show it.
 import { loadavg } from 'node:os';
 import {
+  buildComparisonArgs,
   cpuSeconds,
-  DEFAULT_SERVER_URL,
   freePort,
   freshDatabase,
   load,
@@ -29,11 +29,7 @@ import {
   waitUntilHealthy,
 } from './lib/harness.mjs';
 
-const [serverUrl = DEFAULT_SERVER_URL, secondsArg = '5', roundsArg = '3', ...builds] =
-  process.argv.slice(2);
-const seconds = Number(secondsArg);
-const rounds = Number(roundsArg);
-if (builds.length === 0) builds.push('dist');
+const { serverUrl, seconds, rounds, builds } = buildComparisonArgs(5, 3);
 const paths = (process.env.BENCH_PATHS ?? '/.well-known/jwks.json,/api/v1/users/me').split(',');
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const loadAverage = () =>

@@ -12,8 +12,8 @@ import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import pg from 'pg';
 import {
+  buildComparisonArgs,
   alternateBuilds,
-  DEFAULT_SERVER_URL,
   freshDatabase,
   load,
   metricValue,
@@ -24,11 +24,7 @@ import {
   statusCounts,
 } from './lib/harness.mjs';
 
-const [serverUrl = DEFAULT_SERVER_URL, secondsArg = '10', roundsArg = '1', ...builds] =
-  process.argv.slice(2);
-const seconds = Number(secondsArg);
-const rounds = Number(roundsArg);
-if (builds.length === 0) builds.push('dist');
+const { serverUrl, seconds, rounds, builds } = buildComparisonArgs(10, 1);
 const CONNECTIONS = 50;
 const KNOWN = 500;
 

@@ -9,8 +9,8 @@
 import { loadavg } from 'node:os';
 import pg from 'pg';
 import {
+  buildComparisonArgs,
   alternateBuilds,
-  DEFAULT_SERVER_URL,
   freshDatabase,
   load,
   metricValue,
@@ -21,11 +21,7 @@ import {
   statusCounts,
 } from './lib/harness.mjs';
 
-const [serverUrl = DEFAULT_SERVER_URL, secondsArg = '6', roundsArg = '1', ...builds] =
-  process.argv.slice(2);
-const seconds = Number(secondsArg);
-const rounds = Number(roundsArg);
-if (builds.length === 0) builds.push('dist');
+const { serverUrl, seconds, rounds, builds } = buildComparisonArgs(6, 1);
 const CONNECTIONS = 30;
 
 async function trail(databaseUrl) {

@@ -12,6 +12,25 @@ import pg from 'pg';
 export const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** A port nothing listens on now: the system's pick for port 0 (other services run here). */
+/**
+ * The command line of the benches that compare builds:
+ * `<postgres-server-url> <seconds> <rounds> [build ...]` (builds default to `dist`).
+ */
+export function buildComparisonArgs(defaultSeconds, defaultRounds) {
+  const [
+    serverUrl = DEFAULT_SERVER_URL,
+    seconds = defaultSeconds,
+    rounds = defaultRounds,
+    ...builds
+  ] = process.argv.slice(2);
+  return {
+    serverUrl,
+    seconds: Number(seconds),
+    rounds: Number(rounds),
+    builds: builds.length ? builds : ['dist'],
+  };
+}
+
 export async function freePort() {
   const server = createServer();
   server.listen(0, '127.0.0.1');
