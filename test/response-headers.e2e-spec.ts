@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { AddressInfo } from 'node:net';
 import { useBrowser } from './support/browser.js';
 import { expectProblem, type Reply, signUp, useApp } from './support/app.js';
+import { awayFromStepBoundary, codeAt, currentStep } from './support/totp.js';
 
 const API_SET = {
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
@@ -58,6 +59,37 @@ describe('Response headers (e2e)', () => {
     });
     expect(introspection.status).toBe(200);
     expectNotStored(introspection);
+  });
+
+  it('second-factor answers are never stored: the secret, the recovery codes, the mfaToken, the tokens', async () => {
+    const { user, tokens } = await signUp(http);
+    const started = await http.post('/api/v1/auth/mfa/totp', {
+      token: tokens.access_token,
+      body: { password: user.password },
+    });
+    expect(started.status).toBe(201);
+    expectNotStored(started);
+    expectApiSet(started);
+    await awayFromStepBoundary();
+    const confirmed = await http.post('/api/v1/auth/mfa/totp/confirm', {
+      token: tokens.access_token,
+      body: { code: codeAt(started.body.secret, currentStep()) },
+    });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body.recoveryCodes).toHaveLength(10);
+    expectNotStored(confirmed);
+
+    const required = await http.post('/api/v1/auth/login', {
+      body: { email: user.email, password: user.password },
+    });
+    expectProblem(required, 403, 'mfa-required');
+    expectNotStored(required);
+    const finished = await http.post('/api/v1/auth/mfa/challenge', {
+      body: { mfaToken: required.body.mfaToken, recoveryCode: confirmed.body.recoveryCodes[0] },
+    });
+    expect(finished.status).toBe(200);
+    expectNotStored(finished);
+    expectApiSet(finished);
   });
 
   it('a successful login is never stored', async () => {
