@@ -5,6 +5,7 @@
 // src/database (the composition root), src/cli and app.module.ts may import everything.
 const LAYERS = [
   'auth',
+  'passkeys',
   'bearer',
   'account',
   'mail',

@@ -14,7 +14,12 @@ const SECRET = 'unit-test-secret-that-is-long-enough-0123456789';
 const user = { id: randomUUID(), role: Role.User, username: 'ada_l' };
 const HOUR = 60 * 60 * 1000;
 /** A session of the given id that lives well past any access token. */
-const sessionOf = (id = randomUUID()) => ({ id, expiresAt: new Date(Date.now() + HOUR) });
+const authentication = { amr: ['hwk', 'user'], aal: 'aal2' as const };
+const sessionOf = (id = randomUUID()) => ({
+  id,
+  expiresAt: new Date(Date.now() + HOUR),
+  authentication,
+});
 
 // Built as AuthModule builds it: keys from the validated environment, JwtService from them.
 function makeService(env: Record<string, string>): AccessTokenService {
@@ -48,13 +53,14 @@ describe(AccessTokenService.name, () => {
     expect(claims).toEqual(
       expect.objectContaining({ sub: user.id, sid, role: 'user', username: 'ada_l' }),
     );
+    expect(claims).toEqual(expect.objectContaining({ amr: ['hwk', 'user'], aal: 'aal2' }));
     expect(claims.exp - claims.iat).toBe(900);
     expect(sut.verify(token)).toEqual(claims);
   });
 
   it('never lets a token outlive its session', () => {
     const expiresAt = new Date(Date.now() + 60_000);
-    const { token, claims } = sut.issue(user, { id: randomUUID(), expiresAt });
+    const { token, claims } = sut.issue(user, { id: randomUUID(), expiresAt, authentication });
     expect(claims.exp).toBe(Math.floor(expiresAt.getTime() / 1000));
     expect(sut.verify(token).exp).toBe(claims.exp);
   });

@@ -3,7 +3,11 @@ import { ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import type { Environment } from '../config/environment.js';
-import type { AccessTokenClaims, Role } from '../common/principal/principal.js';
+import type {
+  AccessTokenClaims,
+  Role,
+  SessionAuthentication,
+} from '../common/principal/principal.js';
 import {
   checkAccessToken,
   MAX_TOKEN_LENGTH,
@@ -52,8 +56,9 @@ export class AccessTokenService {
    */
   issue(
     user: { id: string; role: Role; username: string },
-    session: { id: string; expiresAt: Date },
+    session: { id: string; expiresAt: Date; authentication: SessionAuthentication },
   ): IssuedAccessToken {
+    const { amr, aal } = session.authentication;
     const iat = Math.floor(Date.now() / 1000);
     const exp = Math.min(iat + this.ttl, Math.floor(session.expiresAt.getTime() / 1000));
     const claims: AccessTokenClaims = {
@@ -66,10 +71,12 @@ export class AccessTokenService {
       exp,
       role: user.role,
       username: user.username,
+      amr,
+      aal,
     };
     // `iss`, `aud`, `sub` and `jti` through the options that jsonwebtoken expects them in.
     const token = this.jwt.sign(
-      { iat, exp, sid: claims.sid, role: claims.role, username: claims.username },
+      { iat, exp, sid: claims.sid, role: claims.role, username: claims.username, amr, aal },
       { subject: claims.sub, jwtid: claims.jti },
     );
     return { token, claims };

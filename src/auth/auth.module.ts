@@ -6,12 +6,14 @@ import { BearerModule } from '../bearer/bearer.module.js';
 import { JWT_KEYS, type JwtKeys, jwtModuleOptions } from '../bearer/jwt-keys.js';
 import { Transactions } from '../common/database/transactions.js';
 import type { Environment } from '../config/environment.js';
+import { PasskeysModule } from '../passkeys/passkeys.module.js';
 import { RevocationModule } from '../revocation/revocation.module.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenService } from './access-token.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { PasskeyLoginController } from './passkey-login.controller.js';
 import { SessionsService } from './sessions.service.js';
 import { WellKnownController } from './well-known.controller.js';
 
@@ -31,8 +33,9 @@ import { WellKnownController } from './well-known.controller.js';
     UsersModule,
     AccountModule,
     SecurityEventsModule,
+    PasskeysModule,
   ],
-  controllers: [AuthController, WellKnownController],
+  controllers: [AuthController, PasskeyLoginController, WellKnownController],
   providers: [AuthService, AccessTokenService, SessionsService, Transactions],
 })
 export class AuthModule {}

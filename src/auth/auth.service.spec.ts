@@ -6,7 +6,13 @@ import { AccountService } from '../account/account.service.js';
 import { type Transaction, Transactions } from '../common/database/transactions.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
-import { type AccessTokenClaims, Role } from '../common/principal/principal.js';
+import {
+  type AccessTokenClaims,
+  PASSWORD_AUTHENTICATION,
+  Role,
+  type SessionAuthentication,
+} from '../common/principal/principal.js';
+import { PasskeyAssertionsService } from '../passkeys/passkey-assertions.service.js';
 import type { Environment } from '../config/environment.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
@@ -61,6 +67,7 @@ describe(AuthService.name, () => {
   let account: jest.Mocked<AccountService>;
   let events: jest.Mocked<SecurityEventsService>;
   let bearerCheck: jest.Mocked<BearerCheckService>;
+  let passkeyAssertions: jest.Mocked<PasskeyAssertionsService>;
   const tx = { transaction: 'the one' } as unknown as Transaction;
 
   function build(requireVerifiedEmail = false): AuthService {
@@ -72,6 +79,7 @@ describe(AuthService.name, () => {
     account = automock(AccountService);
     events = automock(SecurityEventsService);
     bearerCheck = automock(BearerCheckService);
+    passkeyAssertions = automock(PasskeyAssertionsService);
     const transactions = automock(Transactions);
     transactions.run.mockImplementation(((work: (t: Transaction) => Promise<unknown>) =>
       work(tx)) as Transactions['run']);
@@ -87,6 +95,7 @@ describe(AuthService.name, () => {
       account,
       events,
       bearerCheck,
+      passkeyAssertions,
       transactions,
       config,
     );
@@ -124,13 +133,14 @@ describe(AuthService.name, () => {
         userId: user.id,
         refreshToken: 'refresh',
         expiresAt: SESSION_END,
+        authentication: PASSWORD_AUTHENTICATION,
       });
       givenTokensIssued();
 
       const response = await sut.login({ username: 'ada_l', password: 'right' }, client);
 
       expect(passwords.verify).toHaveBeenCalledWith('right', 'stored hash');
-      expect(sessions.start).toHaveBeenCalledWith(user.id, client);
+      expect(sessions.start).toHaveBeenCalledWith(user.id, client, PASSWORD_AUTHENTICATION);
       expect(response).toMatchObject({
         access_token: 'signed.access.token',
         token_type: 'Bearer',
@@ -185,6 +195,50 @@ describe(AuthService.name, () => {
     });
   });
 
+  describe('loginWithPasskey', () => {
+    const assertion = { userId: 'u1', passkeyId: 'p1', userVerified: true };
+
+    it.each<[boolean, SessionAuthentication]>([
+      [true, { amr: ['hwk', 'user'], aal: 'aal2' }],
+      [false, { amr: ['hwk'], aal: 'aal1' }],
+    ])('with user verification %s starts a session of %j', async (userVerified, expected) => {
+      const user = aUser({ id: 'u1' });
+      passkeyAssertions.verify.mockResolvedValueOnce({ ...assertion, userVerified });
+      users.findById.mockResolvedValueOnce(user);
+      sessions.start.mockResolvedValueOnce({
+        sessionId: 's1',
+        userId: user.id,
+        refreshToken: 'refresh',
+        expiresAt: SESSION_END,
+        authentication: expected,
+      });
+      givenTokensIssued();
+
+      await expect(sut.loginWithPasskey({ id: 'credential' }, client)).resolves.toMatchObject({
+        refresh_token: 'refresh',
+      });
+      expect(passkeyAssertions.verify).toHaveBeenCalledWith({ id: 'credential' }, client);
+      expect(sessions.start).toHaveBeenCalledWith(user.id, client, expected);
+      expect(accessTokens.issue).toHaveBeenCalledWith(
+        user,
+        expect.objectContaining({ authentication: expected }),
+      );
+    });
+
+    it.each([
+      ['deactivated', aUser({ id: 'u1', isActive: false })],
+      ['deleted', null],
+    ])('refuses the passkey of a %s user and starts no session', async (_, user) => {
+      passkeyAssertions.verify.mockResolvedValueOnce(assertion);
+      users.findById.mockResolvedValueOnce(user);
+
+      await expect(sut.loginWithPasskey({}, client)).rejects.toMatchObject({
+        problem: Problem.PasskeyInvalid,
+      });
+      expect(sessions.start).not.toHaveBeenCalled();
+    });
+  });
+
   describe('refresh', () => {
     it('answers a new pair for an active user', async () => {
       const user = aUser();
@@ -193,12 +247,17 @@ describe(AuthService.name, () => {
         userId: user.id,
         refreshToken: 'r2',
         expiresAt: SESSION_END,
+        authentication: PASSWORD_AUTHENTICATION,
       });
       users.findById.mockResolvedValueOnce(user);
       givenTokensIssued();
 
       await expect(sut.refresh('r1', client)).resolves.toMatchObject({ refresh_token: 'r2' });
-      expect(accessTokens.issue).toHaveBeenCalledWith(user, { id: 's1', expiresAt: SESSION_END });
+      expect(accessTokens.issue).toHaveBeenCalledWith(user, {
+        id: 's1',
+        expiresAt: SESSION_END,
+        authentication: PASSWORD_AUTHENTICATION,
+      });
     });
 
     it.each([
@@ -210,6 +269,7 @@ describe(AuthService.name, () => {
         userId: 'u1',
         refreshToken: 'r2',
         expiresAt: SESSION_END,
+        authentication: PASSWORD_AUTHENTICATION,
       });
       users.findById.mockResolvedValueOnce(user);
       revocation.revokeSession.mockResolvedValueOnce(true);

@@ -12,7 +12,12 @@ import { UserDto } from '../users/user.dto.js';
 import { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { AccessTokenService } from './access-token.service.js';
-import type { AuthenticatedUser, Principal } from '../common/principal/principal.js';
+import {
+  type AuthenticatedUser,
+  PASSWORD_AUTHENTICATION,
+  type Principal,
+  type SessionAuthentication,
+} from '../common/principal/principal.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { IntrospectionDto } from './dto/introspect.dto.js';
 import { LoginDto } from './dto/login.dto.js';
@@ -24,6 +29,10 @@ import { BearerCheckService } from '../bearer/bearer-check.service.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { ClientInfo } from '../common/principal/client-info.js';
 import { SessionGrant, SessionsService } from './sessions.service.js';
+import {
+  PasskeyAssertionsService,
+  type VerifiedAssertion,
+} from '../passkeys/passkey-assertions.service.js';
 
 const invalidCredentials = () =>
   new AppException(Problem.InvalidCredentials, 'The login name or password is wrong.');
@@ -47,6 +56,10 @@ const sessionRevoked = (caller: AuthenticatedUser, sessionId: string) => ({
   details: { revokedSessionId: sessionId },
 });
 
+/** RFC 8176: `hwk` a key held in hardware, `user` the user verified to it. */
+const passkeyLogin = ({ userVerified }: VerifiedAssertion): SessionAuthentication =>
+  userVerified ? { amr: ['hwk', 'user'], aal: 'aal2' } : { amr: ['hwk'], aal: 'aal1' };
+
 @Injectable()
 export class AuthService {
   private readonly requireVerifiedEmail: boolean;
@@ -60,6 +73,7 @@ export class AuthService {
     private readonly account: AccountService,
     private readonly events: SecurityEventsService,
     private readonly bearerCheck: BearerCheckService,
+    private readonly passkeyAssertions: PasskeyAssertionsService,
     private readonly transactions: Transactions,
     config: ConfigService<Environment, true>,
   ) {
@@ -91,8 +105,23 @@ export class AuthService {
       );
     }
     // The account can be deleted between the password check and the session insert.
-    const grant = await this.sessions.start(user.id, client);
+    const grant = await this.sessions.start(user.id, client, PASSWORD_AUTHENTICATION);
     if (!grant) throw invalidCredentials();
+    return this.tokenResponse(user, grant);
+  }
+
+  /**
+   * A passwordless login with a discoverable credential: the passkey names its user. With user
+   * verification (PIN, biometrics) it is two factors in one: `aal2`.
+   */
+  async loginWithPasskey(credential: unknown, client: ClientInfo): Promise<TokenResponseDto> {
+    const assertion = await this.passkeyAssertions.verify(credential, client);
+    const user = await this.users.findById(assertion.userId);
+    const grant =
+      user?.isActive && (await this.sessions.start(user.id, client, passkeyLogin(assertion)));
+    if (!user || !grant) {
+      throw new AppException(Problem.PasskeyInvalid, 'The passkey could not be verified.');
+    }
     return this.tokenResponse(user, grant);
   }
 
@@ -177,7 +206,11 @@ export class AuthService {
   }
 
   private tokenResponse(user: Principal, grant: SessionGrant): TokenResponseDto {
-    const session = { id: grant.sessionId, expiresAt: grant.expiresAt };
+    const session = {
+      id: grant.sessionId,
+      expiresAt: grant.expiresAt,
+      authentication: grant.authentication,
+    };
     const { token, claims } = this.accessTokens.issue(user, session);
     return {
       access_token: token,

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { automock } from '../../test/support/strict-mock.js';
 import { type Transaction, Transactions } from '../common/database/transactions.js';
 import { Problem } from '../common/errors/problem.js';
+import { PASSWORD_AUTHENTICATION } from '../common/principal/principal.js';
 import type { Environment } from '../config/environment.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { SessionsRepository } from '../revocation/sessions.repository.js';
@@ -50,13 +51,14 @@ describe(SessionsService.name, () => {
     it('stores only the hash of the new refresh token, and records the login with it', async () => {
       sessions.insert.mockResolvedValueOnce(undefined);
 
-      const grant = await sut.start('user-1', client);
+      const grant = await sut.start('user-1', client, PASSWORD_AUTHENTICATION);
 
       expect(grant).toEqual({
         sessionId: expect.any(String),
         userId: 'user-1',
         refreshToken: expect.any(String),
         expiresAt: expect.any(Date),
+        authentication: PASSWORD_AUTHENTICATION,
       });
       const [session, within] = sessions.insert.mock.calls[0];
       expect(within).toBe(tx);
@@ -85,14 +87,19 @@ describe(SessionsService.name, () => {
       sessions.insert.mockRejectedValueOnce(
         Object.assign(new Error('fk'), { driverError: { code: '23503' } }),
       );
-      await expect(sut.start('gone', client)).resolves.toBeNull();
+      await expect(sut.start('gone', client, PASSWORD_AUTHENTICATION)).resolves.toBeNull();
     });
   });
 
   describe('rotate', () => {
     it("replaces the token with its derived successor and retires the presented one's hash", async () => {
       const presented = generateRefreshToken();
-      sessions.replaceToken.mockResolvedValueOnce({ sessionId: 's1', userId: 'u1' });
+      sessions.replaceToken.mockResolvedValueOnce({
+        sessionId: 's1',
+        userId: 'u1',
+        amr: ['pwd'],
+        aal: 'aal1',
+      });
       sessions.retire.mockResolvedValueOnce(undefined);
 
       const grant = await sut.rotate(presented, client);
@@ -103,6 +110,7 @@ describe(SessionsService.name, () => {
         userId: 'u1',
         refreshToken: successor,
         expiresAt: expect.any(Date),
+        authentication: PASSWORD_AUTHENTICATION,
       });
       expect(sessions.replaceToken).toHaveBeenCalledWith(
         hashRefreshToken(presented),
@@ -141,6 +149,8 @@ describe(SessionsService.name, () => {
       sessions.touchLive.mockResolvedValueOnce({
         refreshTokenHash: hashRefreshToken(current),
         expiresAt,
+        amr: ['hwk', 'user'],
+        aal: 'aal2',
       });
 
       await expect(sut.rotate(presented, client)).resolves.toEqual({
@@ -148,6 +158,7 @@ describe(SessionsService.name, () => {
         userId: 'u1',
         refreshToken: current,
         expiresAt,
+        authentication: { amr: ['hwk', 'user'], aal: 'aal2' },
       });
     });
 

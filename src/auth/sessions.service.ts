@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { Transactions } from '../common/database/transactions.js';
 import type { ClientInfo } from '../common/principal/client-info.js';
+import type { SessionAuthentication } from '../common/principal/principal.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
@@ -28,13 +29,20 @@ export interface SessionGrant {
   refreshToken: string;
   /** When the session ends unless refreshed: no access token of it may outlive this. */
   expiresAt: Date;
+  /** How its login was made: every access token of the session says so. */
+  authentication: SessionAuthentication;
 }
 
-const loginSucceeded = (userId: string, sessionId: string) => ({
+const loginSucceeded = (
+  userId: string,
+  sessionId: string,
+  authentication: SessionAuthentication,
+) => ({
   type: SecurityEventType.LoginSucceeded,
   userId,
   actorId: userId,
   sessionId,
+  details: { amr: authentication.amr.join(' '), aal: authentication.aal },
 });
 
 const refreshTokenReused = (retired: { userId: string; sessionId: string }) => ({
@@ -72,7 +80,11 @@ export class SessionsService {
   }
 
   /** Starts a session; null when the user was deleted since the caller read it. */
-  async start(userId: string, client: ClientInfo): Promise<SessionGrant | null> {
+  async start(
+    userId: string,
+    client: ClientInfo,
+    authentication: SessionAuthentication,
+  ): Promise<SessionGrant | null> {
     const refreshToken = generateRefreshToken();
     const now = new Date();
     const sessionId = randomUUID();
@@ -86,17 +98,19 @@ export class SessionsService {
       lastUsedAt: now,
       expiresAt: new Date(now.getTime() + this.refreshTtlMs),
       revokedAt: null,
+      amr: authentication.amr,
+      aal: authentication.aal,
     };
     try {
       await this.transactions.run(async (tx) => {
         await this.sessions.insert(session, tx);
-        await this.events.record(loginSucceeded(userId, sessionId), client, tx);
+        await this.events.record(loginSucceeded(userId, sessionId, authentication), client, tx);
       });
     } catch (error) {
       if (foreignKeyViolation(error)) return null;
       throw error;
     }
-    return { sessionId, userId, refreshToken, expiresAt: session.expiresAt };
+    return { sessionId, userId, refreshToken, expiresAt: session.expiresAt, authentication };
   }
 
   /**
@@ -129,7 +143,10 @@ export class SessionsService {
       );
       return replaced;
     });
-    if (rotated) return { ...rotated, refreshToken, expiresAt };
+    if (rotated) {
+      const { sessionId, userId, amr, aal } = rotated;
+      return { sessionId, userId, refreshToken, expiresAt, authentication: { amr, aal } };
+    }
     return this.resumeRetired(presented, presentedHash, client, now);
   }
 
@@ -167,7 +184,8 @@ export class SessionsService {
     const refreshToken =
       live && findCurrentDescendant(this.successorKey, presented, live.refreshTokenHash);
     if (!live || !refreshToken) throw invalidRefreshToken();
-    return { sessionId, userId, refreshToken, expiresAt: live.expiresAt };
+    const authentication = { amr: live.amr, aal: live.aal };
+    return { sessionId, userId, refreshToken, expiresAt: live.expiresAt, authentication };
   }
 
   /** The user's live sessions, newest first. */

@@ -8,6 +8,9 @@ import { ActionToken } from '../account/action-token.entity.js';
 import { CreateSecurityEvents1795291600000 } from '../../migrations/1795291600000-CreateSecurityEvents.js';
 import { RevocationNotifications1795291300000 } from '../../migrations/1795291300000-RevocationNotifications.js';
 import { RevocationLog1795291700000 } from '../../migrations/1795291700000-RevocationLog.js';
+import { CreatePasskeys1795292100000 } from '../../migrations/1795292100000-CreatePasskeys.js';
+import { Passkey } from '../passkeys/passkey.entity.js';
+import { WebAuthnChallenge } from '../passkeys/webauthn-challenge.entity.js';
 import { RetiredRefreshToken } from '../revocation/retired-refresh-token.entity.js';
 import { RevocationLogEntry } from '../revocation/revocation-log-entry.entity.js';
 import { RevokedAccessToken } from '../revocation/revoked-access-token.entity.js';
@@ -26,6 +29,8 @@ export const ENTITIES = [
   Template,
   ActionToken,
   SecurityEvent,
+  Passkey,
+  WebAuthnChallenge,
 ];
 export const MIGRATIONS = [
   InitialSchema1795291100000,
@@ -34,6 +39,7 @@ export const MIGRATIONS = [
   CreateAccountActionTokens1795291500000,
   CreateSecurityEvents1795291600000,
   RevocationLog1795291700000,
+  CreatePasskeys1795292100000,
 ];
 
 /**

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { AuthAssurance } from '../common/principal/principal.js';
 
 /** One login. Holds the hash of its current refresh token; never the token itself. */
 @Entity({ name: 'sessions' })
@@ -29,4 +30,11 @@ export class Session {
 
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
+
+  /** RFC 8176 methods of the login that started the session; its tokens carry them. */
+  @Column({ type: 'text', array: true })
+  amr: string[];
+
+  @Column({ type: 'varchar', length: 8 })
+  aal: AuthAssurance;
 }

@@ -32,7 +32,7 @@ export class SessionsRepository {
     presentedHash: string,
     next: SessionUse & Pick<Session, 'refreshTokenHash' | 'expiresAt'>,
     tx: Transaction,
-  ): Promise<{ sessionId: string; userId: string } | undefined> {
+  ): Promise<(Pick<Session, 'amr' | 'aal'> & { sessionId: string; userId: string }) | undefined> {
     const result = await within(this.sessions, tx)
       .createQueryBuilder()
       .update(Session)
@@ -42,10 +42,10 @@ export class SessionsRepository {
         revokedAt: IsNull(),
         expiresAt: MoreThan(next.lastUsedAt),
       })
-      .returning('id, user_id')
+      .returning('id, user_id, amr, aal')
       .execute();
-    const [row] = result.raw as { id: string; user_id: string }[];
-    return row && { sessionId: row.id, userId: row.user_id };
+    const [row] = result.raw as ({ id: string; user_id: string } & Pick<Session, 'amr' | 'aal'>)[];
+    return row && { sessionId: row.id, userId: row.user_id, amr: row.amr, aal: row.aal };
   }
 
   async retire(token: RetiredRefreshToken, tx: Transaction): Promise<void> {
@@ -73,16 +73,26 @@ export class SessionsRepository {
   async touchLive(
     sessionId: string,
     use: SessionUse,
-  ): Promise<Pick<Session, 'refreshTokenHash' | 'expiresAt'> | undefined> {
+  ): Promise<Pick<Session, 'refreshTokenHash' | 'expiresAt' | 'amr' | 'aal'> | undefined> {
     const result = await this.sessions
       .createQueryBuilder()
       .update(Session)
       .set(use)
       .where({ id: sessionId, revokedAt: IsNull(), expiresAt: MoreThan(use.lastUsedAt) })
-      .returning('refresh_token_hash, expires_at')
+      .returning('refresh_token_hash, expires_at, amr, aal')
       .execute();
-    const [row] = result.raw as { refresh_token_hash: string; expires_at: Date }[];
-    return row && { refreshTokenHash: row.refresh_token_hash, expiresAt: new Date(row.expires_at) };
+    const [row] = result.raw as ({ refresh_token_hash: string; expires_at: Date } & Pick<
+      Session,
+      'amr' | 'aal'
+    >)[];
+    return (
+      row && {
+        refreshTokenHash: row.refresh_token_hash,
+        expiresAt: new Date(row.expires_at),
+        amr: row.amr,
+        aal: row.aal,
+      }
+    );
   }
 
   /** The user's live sessions, newest first. */

@@ -9,6 +9,21 @@ export enum Role {
   Admin = 'admin',
 }
 
+/** Authentication assurance level of a login (NIST SP 800-63B). */
+export type AuthAssurance = 'aal1' | 'aal2';
+
+/**
+ * How a session's user proved who they are: RFC 8176 method names (`pwd`, `hwk`, `user`, ...)
+ * and the assurance level they add up to. Kept with the session, so a refresh keeps them.
+ */
+export interface SessionAuthentication {
+  amr: string[];
+  aal: AuthAssurance;
+}
+
+/** A password login. */
+export const PASSWORD_AUTHENTICATION: SessionAuthentication = { amr: ['pwd'], aal: 'aal1' };
+
 /** The claims of a verified access token. */
 export interface AccessTokenClaims {
   iss: string;
@@ -20,6 +35,9 @@ export interface AccessTokenClaims {
   exp: number;
   role: Role;
   username: string;
+  /** Absent only from tokens signed before sessions recorded how their login was made. */
+  amr?: string[];
+  aal?: AuthAssurance;
 }
 
 /** The caller's account as it is now (the users row, without its password hash). */
