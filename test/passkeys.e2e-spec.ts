@@ -1,0 +1,226 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { decodeJwt } from 'jose';
+import { Http, signUp, type Tokens } from './support/app.js';
+import { sql } from './support/database.js';
+import { PasskeyPage } from './support/passkey-browser.js';
+import { buildOnce, type Server, startServer } from './support/server.js';
+
+const A = '/a/api/v1';
+const B = '/b/api/v1';
+const SIGN_IN = '/auth/passkeys/authentication';
+
+/** A copy of a browser credential with one byte of a base64url member changed. */
+function tampered(credential: Record<string, any>, member: string): Record<string, any> {
+  const bytes = Buffer.from(credential.response[member] as string, 'base64url');
+  bytes[bytes.length - 1] ^= 0x01;
+  return {
+    ...credential,
+    response: { ...credential.response, [member]: bytes.toString('base64url') },
+  };
+}
+
+// Real Chromium with a CDP virtual authenticator, against two server processes on one database.
+describe('Passkeys in a browser (e2e)', () => {
+  const page = new PasskeyPage();
+  let first: Server;
+  let second: Server;
+  let a: Http;
+  let b: Http;
+  const directUrl = () => process.env.E2E_DIRECT_URL ?? process.env.DATABASE_URL!;
+
+  beforeAll(async () => {
+    buildOnce();
+    await page.listen();
+    const env = { WEBAUTHN_RP_ID: 'localhost', WEBAUTHN_ORIGINS: page.origin };
+    [first, second] = await Promise.all([startServer(env), startServer(env)]);
+    page.route('a', first.url);
+    page.route('b', second.url);
+    a = new Http(first.url);
+    b = new Http(second.url);
+    await page.open();
+  }, 90_000);
+
+  afterAll(async () => {
+    await page.close();
+    await Promise.all([first?.stop(), second?.stop()]);
+  });
+
+  beforeEach(() => page.freshAuthenticator());
+
+  /** A user signed in with a password who registers a passkey in the browser. */
+  async function withPasskey(name?: string) {
+    const { user, tokens } = await signUp(a);
+    const reply = await page.registerPasskey(A, tokens.access_token, name);
+    expect(reply.status).toBe(201);
+    return { user, tokens, passkey: reply.body as { id: string; name: string } };
+  }
+
+  const eventsOf = async (tokens: Tokens) =>
+    ((await a.get('/api/v1/users/me/security-events', { token: tokens.access_token })).body
+      .data as { type: string; details: Record<string, unknown> }[]) ?? [];
+
+  it('registers a passkey, lists it and records the registration', async () => {
+    const { tokens, passkey } = await withPasskey('Laptop');
+    expect(passkey).toEqual({
+      id: expect.any(String),
+      name: 'Laptop',
+      createdAt: expect.any(String),
+      lastUsedAt: null,
+    });
+
+    const list = await a.get('/api/v1/auth/passkeys', { token: tokens.access_token });
+    expect(list.status).toBe(200);
+    expect(list.body).toEqual([passkey]);
+    expect((await eventsOf(tokens)).map((event) => event.type)).toContain('passkey.registered');
+  });
+
+  it('refuses a second answer to the same creation options', async () => {
+    const { tokens } = await signUp(a);
+    const response = await page.createPasskey(A, tokens.access_token);
+    const register = () =>
+      a.post('/api/v1/auth/passkeys/registration', {
+        token: tokens.access_token,
+        body: { response },
+      });
+    expect((await register()).status).toBe(201);
+    const again = await register();
+    expect({ status: again.status, type: again.body.type }).toEqual({
+      status: 401,
+      type: '/problems/passkey-invalid',
+    });
+  });
+
+  it('signs in without a password: aal2 with amr hwk+user, kept by a refresh', async () => {
+    const { user, tokens } = await withPasskey();
+    const reply = await page.signIn(A);
+    expect(reply.status).toBe(200);
+    expect(reply.body.user.id).toBe(user.id);
+    expect(decodeJwt(reply.body.access_token)).toMatchObject({
+      sub: user.id,
+      amr: ['hwk', 'user'],
+      aal: 'aal2',
+    });
+    expect((await a.get('/api/v1/users/me', { token: reply.body.access_token })).status).toBe(200);
+
+    const refreshed = await a.post('/api/v1/auth/refresh', {
+      body: { refresh_token: reply.body.refresh_token },
+    });
+    expect(decodeJwt(refreshed.body.access_token)).toMatchObject({
+      amr: ['hwk', 'user'],
+      aal: 'aal2',
+    });
+    // A password login says so.
+    expect(decodeJwt(tokens.access_token)).toMatchObject({ amr: ['pwd'], aal: 'aal1' });
+
+    const [listed] = (await a.get('/api/v1/auth/passkeys', { token: tokens.access_token })).body;
+    expect(listed.lastUsedAt).toEqual(expect.any(String));
+    const used = (await eventsOf(tokens)).find((event) => event.type === 'passkey.used');
+    expect(used?.details).toMatchObject({ userVerified: true });
+  });
+
+  it('takes options from one instance and the assertion on the other', async () => {
+    const { user } = await withPasskey();
+    const credential = await page.assertPasskey(A);
+    const reply = await page.post(`${B}${SIGN_IN}`, { response: credential });
+    expect(reply.status).toBe(200);
+    expect(reply.body.user.id).toBe(user.id);
+  });
+
+  it('refuses a replayed assertion, and an authenticator whose counter went back', async () => {
+    await withPasskey();
+    const credential = await page.assertPasskey(A);
+    expect((await page.post(`${A}${SIGN_IN}`, { response: credential })).status).toBe(200);
+    const replayed = await page.post(`${B}${SIGN_IN}`, { response: credential });
+    expect({ status: replayed.status, type: replayed.body.type }).toEqual({
+      status: 401,
+      type: '/problems/passkey-invalid',
+    });
+
+    // A clone of the authenticator: the stored counter is ahead of what it reports next.
+    const [held] = await page.credentials();
+    expect(held.signCount).toBeGreaterThan(0);
+    await sql(directUrl(), 'UPDATE passkeys SET counter = $2 WHERE credential_id = $1', [
+      held.credentialId.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''),
+      held.signCount + 10,
+    ]);
+    const cloned = await page.signIn(A);
+    expect({ status: cloned.status, type: cloned.body.type }).toEqual({
+      status: 401,
+      type: '/problems/passkey-invalid',
+    });
+  });
+
+  it('refuses a forged signature, and its challenge is spent', async () => {
+    const { tokens } = await withPasskey();
+    const credential = await page.assertPasskey(A);
+    const forged = await page.post(`${A}${SIGN_IN}`, {
+      response: tampered(credential, 'signature'),
+    });
+    expect({ status: forged.status, type: forged.body.type }).toEqual({
+      status: 401,
+      type: '/problems/passkey-invalid',
+    });
+    expect((await page.post(`${A}${SIGN_IN}`, { response: credential })).status).toBe(401);
+    const failed = (await eventsOf(tokens)).filter((event) => event.type === 'passkey.failed');
+    expect(failed.map((event) => event.details.reason)).toEqual(['challenge', 'verification']);
+  });
+
+  it('refuses an expired challenge', async () => {
+    await withPasskey();
+    const credential = await page.assertPasskey(A);
+    const { challenge } = JSON.parse(
+      Buffer.from(credential.response.clientDataJSON, 'base64url').toString('utf8'),
+    );
+    await sql(
+      directUrl(),
+      "UPDATE webauthn_challenges SET expires_at = now() - interval '1 second' WHERE challenge = $1",
+      [challenge],
+    );
+    expect((await page.post(`${A}${SIGN_IN}`, { response: credential })).status).toBe(401);
+  });
+
+  it('a deleted passkey signs in no more', async () => {
+    const { tokens, passkey } = await withPasskey();
+    const remove = () =>
+      b.delete(`/api/v1/auth/passkeys/${passkey.id}`, { token: tokens.access_token });
+    expect((await remove()).status).toBe(204);
+    expect((await remove()).status).toBe(404);
+    expect((await a.get('/api/v1/auth/passkeys', { token: tokens.access_token })).body).toEqual([]);
+
+    const reply = await page.signIn(A);
+    expect({ status: reply.status, type: reply.body.type }).toEqual({
+      status: 401,
+      type: '/problems/passkey-invalid',
+    });
+    expect((await eventsOf(tokens)).map((event) => event.type)).toContain('passkey.deleted');
+  });
+
+  it("cannot delete another user's passkey", async () => {
+    const { passkey } = await withPasskey();
+    const { tokens: other } = await signUp(a);
+    const reply = await a.delete(`/api/v1/auth/passkeys/${passkey.id}`, {
+      token: other.access_token,
+    });
+    expect(reply.status).toBe(404);
+  });
+
+  it('answers garbage with 401 or 400, never 500', async () => {
+    const bodies = [
+      { response: {} },
+      { response: { id: 'x', response: { clientDataJSON: 'not json' } } },
+      {
+        response: {
+          id: 'x',
+          response: { clientDataJSON: Buffer.from('{}').toString('base64url') },
+        },
+      },
+      { response: 'string' },
+      {},
+      { response: {}, mfaToken: 5 },
+    ];
+    for (const body of bodies) {
+      const reply = await a.post(`/api/v1${SIGN_IN}`, { body });
+      expect([400, 401]).toContain(reply.status);
+    }
+  });
+});
