@@ -84,10 +84,11 @@ export class PasskeyAssertionsService {
       presented.challenge,
       ChallengePurpose.Authentication,
     );
-    if (!challenge || challenge.userId !== expectedUserId) {
-      return this.refuse('challenge', expectedUserId, client);
-    }
+    // Looked up whatever became of the challenge, so the owner's trail shows a refused use.
     const passkey = await this.passkeys.findByCredentialId(presented.id);
+    if (!challenge || challenge.userId !== expectedUserId) {
+      return this.refuse('challenge', passkey?.userId ?? expectedUserId, client);
+    }
     if (!passkey) return this.refuse('credential', expectedUserId, client);
     const handleMatches = presented.userHandle === encodedUserHandleOf(passkey.userId);
     // A discoverable credential names its user; with an expected user, the handle is optional.

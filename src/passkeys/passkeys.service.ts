@@ -132,7 +132,7 @@ export class PasskeysService {
 
   /** The user's passkeys, newest first. */
   async list(userId: string): Promise<PasskeyDto[]> {
-    return (await this.passkeys.findForUser(userId)).map(PasskeyDto.from);
+    return (await this.passkeys.findForUser(userId)).map((passkey) => PasskeyDto.from(passkey));
   }
 
   /** How many passkeys the user has (a login offers the passkey factor when it is not 0). */
