@@ -9,7 +9,6 @@ import type { Passkey } from './passkey.entity.js';
 import { PasskeyAssertionsService } from './passkey-assertions.service.js';
 import { PasskeysRepository } from './passkeys.repository.js';
 import { encodedUserHandleOf } from './presented-credential.js';
-import { RelyingParty } from './relying-party.js';
 import { ChallengePurpose } from './webauthn-challenge.entity.js';
 import { WebAuthnChallengesService } from './webauthn-challenges.service.js';
 
@@ -51,13 +50,13 @@ describe(PasskeyAssertionsService.name, () => {
     sut = new PasskeyAssertionsService(
       passkeys,
       challenges,
-      relyingParty as RelyingParty,
+      relyingParty,
       events,
       automock(Transactions),
     );
   });
 
-  const refusedFor = async (reason: string, userId: string | null) => {
+  const refusedFor = (reason: string, userId: string | null) => {
     expect(events.recordDetached).toHaveBeenCalledWith(
       expect.objectContaining({
         type: SecurityEventType.PasskeyFailed,
@@ -77,7 +76,7 @@ describe(PasskeyAssertionsService.name, () => {
     await expect(sut.verify(credential, client)).rejects.toMatchObject({
       problem: Problem.PasskeyInvalid,
     });
-    await refusedFor('malformed', null);
+    refusedFor('malformed', null);
   });
 
   it("spends the challenge it names, and refuses an unknown one on the owner's trail", async () => {
@@ -88,7 +87,7 @@ describe(PasskeyAssertionsService.name, () => {
       problem: Problem.PasskeyInvalid,
     });
     expect(challenges.take).toHaveBeenCalledWith(CHALLENGE, ChallengePurpose.Authentication);
-    await refusedFor('challenge', OWNER);
+    refusedFor('challenge', OWNER);
   });
 
   it("refuses a challenge issued for one user's second factor in a passwordless login", async () => {
@@ -98,7 +97,7 @@ describe(PasskeyAssertionsService.name, () => {
     await expect(sut.verify(assertion(), client)).rejects.toMatchObject({
       problem: Problem.PasskeyInvalid,
     });
-    await refusedFor('challenge', OWNER);
+    refusedFor('challenge', OWNER);
   });
 
   it('refuses a credential that is not registered (or was deleted)', async () => {
@@ -108,7 +107,7 @@ describe(PasskeyAssertionsService.name, () => {
     await expect(sut.verify(assertion(), client)).rejects.toMatchObject({
       problem: Problem.PasskeyInvalid,
     });
-    await refusedFor('credential', null);
+    refusedFor('credential', null);
   });
 
   it.each([
@@ -123,7 +122,7 @@ describe(PasskeyAssertionsService.name, () => {
     await expect(sut.verify(credential, client)).rejects.toMatchObject({
       problem: Problem.PasskeyInvalid,
     });
-    await refusedFor('user', OWNER);
+    refusedFor('user', OWNER);
   });
 
   it("refuses another user's passkey as the second factor of a login", async () => {
@@ -134,7 +133,7 @@ describe(PasskeyAssertionsService.name, () => {
     await expect(sut.verify(assertion(), client, other)).rejects.toMatchObject({
       problem: Problem.PasskeyInvalid,
     });
-    await refusedFor('user', OWNER);
+    refusedFor('user', OWNER);
   });
 
   it('hands a bad signature to the verifier, which refuses it', async () => {
@@ -144,11 +143,11 @@ describe(PasskeyAssertionsService.name, () => {
       publicKey: Buffer.from('not a COSE key'),
       counter: 0,
       transports: [],
-    } as Passkey);
+    });
 
     await expect(sut.verify(assertion(), client)).rejects.toMatchObject({
       problem: Problem.PasskeyInvalid,
     });
-    await refusedFor('verification', OWNER);
+    refusedFor('verification', OWNER);
   });
 });
