@@ -5,13 +5,16 @@
 // src/database (the composition root), src/cli and app.module.ts may import everything.
 const LAYERS = [
   'auth',
+  'mfa',
   'passkeys',
   'bearer',
   'account',
+  'lockout',
   'mail',
   'users',
   'rate-limit',
   'revocation',
+  'signing-keys',
   'security-events',
   'metrics',
 ];

@@ -6,10 +6,17 @@
 //
 //   npm run build && node bench/compare-builds.mjs <postgres-server-url> <seconds> <rounds> dist [other-dist ...]
 //
+// BENCH_PATHS (comma-separated, default the public JWKS and `GET /api/v1/users/me`, the latter
+// with a bearer token) are each measured against the bare route in every round;
+// BENCH_CONNECTIONS (default 32) connections each. The summary gives each ratio's median and
+// its worst round.
+//
 // With BENCH_CPU_RATE=<req/s>, each round also offers that fixed rate (below every build's
 // ceiling) for the same time and prints the server's CPU time per request (user + system, from
-// /proc): a cost of a few percent shows there long before the machine's noise lets a
-// throughput ratio show it.
+// /proc), then the bare route's at the same rate, and their quotient (bare ÷ build, the
+// throughput ratio a CPU-bound server would reach on an idle core): a cost of a few percent shows
+// there long before the machine's noise lets a throughput ratio show it.
+import { loadavg } from 'node:os';
 import {
   cpuSeconds,
   DEFAULT_SERVER_URL,
@@ -27,41 +34,69 @@ const [serverUrl = DEFAULT_SERVER_URL, secondsArg = '5', roundsArg = '3', ...bui
 const seconds = Number(secondsArg);
 const rounds = Number(roundsArg);
 if (builds.length === 0) builds.push('dist');
-const path = process.env.BENCH_PATH ?? '/api/v1/users/me';
+const paths = (process.env.BENCH_PATHS ?? '/.well-known/jwks.json,/api/v1/users/me').split(',');
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const loadAverage = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+const key = (build, path) => `${build} ${path}`;
 const cpuRate = Number(process.env.BENCH_CPU_RATE ?? 0);
+
+const cpuRatios = new Map(builds.flatMap((build) => paths.map((path) => [key(build, path), []])));
+
+/** The bare route's server CPU per request at the same offered rate, measured right after. */
+async function bareCpuPerRequest() {
+  const before = cpuSeconds(bare.child.pid);
+  const paced = await load({ url: bareUrl, duration: seconds, overallRate: cpuRate, connections });
+  return ((cpuSeconds(bare.child.pid) - before) / paced.requests.total) * 1e6;
+}
 
 const barePort = await freePort();
 const bare = startProcess('bench/lib/bare-json-server.mjs', { PORT: String(barePort) });
 const bareUrl = `http://127.0.0.1:${barePort}/bare`;
-const ratios = new Map(builds.map((build) => [build, []]));
-const cpuPerRequest = new Map(builds.map((build) => [build, []]));
+const ratios = new Map(builds.flatMap((build) => paths.map((path) => [key(build, path), []])));
+const cpuPerRequest = new Map(
+  builds.flatMap((build) => paths.map((path) => [key(build, path), []])),
+);
 try {
   await waitUntilHealthy(`http://127.0.0.1:${barePort}`);
-  await load({ url: bareUrl, duration: 2 });
+  await load({ url: bareUrl, duration: 2, connections });
   for (let round = 1; round <= rounds; round++) {
     for (const build of round % 2 ? builds : [...builds].reverse()) {
       const database = await freshDatabase(serverUrl);
       const server = await startApp(database.url, {}, [], `${build}/src/main.js`);
       try {
         const { token } = await signedInUser(server.base);
-        const url = `${server.base}${path}`;
         const headers = { authorization: `Bearer ${token}` };
-        await load({ url, headers, duration: 2 });
-        const ceiling = (await load({ url: bareUrl, duration: seconds })).requests.average;
-        const result = await load({ url, headers, duration: seconds });
-        const ratio = result.requests.average / ceiling;
-        ratios.get(build).push(ratio);
-        console.log(
-          `round ${round} ${build}: bare ${Math.round(ceiling)} req/s, ${path} ${Math.round(result.requests.average)} req/s, ratio ${ratio.toFixed(3)}, non-2xx ${result.non2xx}`,
-        );
-        if (cpuRate) {
-          const before = cpuSeconds(server.child.pid);
-          const paced = await load({ url, headers, duration: seconds, overallRate: cpuRate });
-          const micros = ((cpuSeconds(server.child.pid) - before) / paced.requests.total) * 1e6;
-          cpuPerRequest.get(build).push(micros);
+        for (const path of paths) {
+          const url = `${server.base}${path}`;
+          await load({ url, headers, duration: 2, connections });
+          const ceiling = (await load({ url: bareUrl, duration: seconds, connections })).requests
+            .average;
+          const result = await load({ url, headers, duration: seconds, connections });
+          const ratio = result.requests.average / ceiling;
+          ratios.get(key(build, path)).push(ratio);
           console.log(
-            `round ${round} ${build}: at ${cpuRate} req/s offered, ${Math.round(paced.requests.average)} answered, ${micros.toFixed(1)} µs CPU per request, non-2xx ${paced.non2xx}`,
+            `round ${round} ${build}: load ${loadAverage()}, bare ${Math.round(ceiling)} req/s, ${path} ${Math.round(result.requests.average)} req/s, ratio ${ratio.toFixed(3)}, non-2xx ${result.non2xx}`,
           );
+          if (cpuRate) {
+            const before = cpuSeconds(server.child.pid);
+            const paced = await load({
+              url,
+              headers,
+              duration: seconds,
+              overallRate: cpuRate,
+              connections,
+            });
+            const micros = ((cpuSeconds(server.child.pid) - before) / paced.requests.total) * 1e6;
+            cpuPerRequest.get(key(build, path)).push(micros);
+            const bareMicros = await bareCpuPerRequest();
+            cpuRatios.get(key(build, path)).push(bareMicros / micros);
+            console.log(
+              `round ${round} ${build}: ${path} at ${cpuRate} req/s offered, ${Math.round(paced.requests.average)} answered, ${micros.toFixed(1)} µs CPU per request (bare ${bareMicros.toFixed(1)}, CPU ratio ${(bareMicros / micros).toFixed(3)}), non-2xx ${paced.non2xx}`,
+            );
+          }
         }
       } finally {
         await server.stop();
@@ -73,14 +108,21 @@ try {
   await bare.stop();
 }
 const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
-for (const [build, values] of ratios) {
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+for (const [name, values] of ratios) {
   console.log(
-    `${build}: mean ratio ${mean(values).toFixed(3)} (${values.map((v) => v.toFixed(3)).join(', ')})`,
+    `${name}: median ratio ${median(values).toFixed(3)}, worst ${Math.min(...values).toFixed(3)}, mean ${mean(values).toFixed(3)} (${values.map((v) => v.toFixed(3)).join(', ')})`,
   );
-  const cpu = cpuPerRequest.get(build);
+}
+for (const [name, cpu] of cpuPerRequest) {
   if (cpu.length) {
+    const relative = cpuRatios.get(name);
     console.log(
-      `${build}: mean ${mean(cpu).toFixed(1)} µs CPU per request (${cpu.map((v) => v.toFixed(1)).join(', ')})`,
+      `${name}: median ${median(cpu).toFixed(1)} µs CPU per request (${cpu.map((v) => v.toFixed(1)).join(', ')}); bare ÷ this CPU per request: median ${median(relative).toFixed(3)}, worst ${Math.min(...relative).toFixed(3)} (${relative.map((v) => v.toFixed(3)).join(', ')})`,
     );
   }
 }

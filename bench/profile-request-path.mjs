@@ -1,7 +1,7 @@
 // CPU profile of the server under the authenticated request path's load: starts the compiled
 // server with `node --cpu-prof`, loads `GET /api/v1/users/me` with a bearer token (20
 // connections, like request-path.mjs), or `GET /api/v1/templates/:id` with PROFILE_ROUTE=template
-// (like templates.mjs), stops the server so that it writes its profile, and prints where the
+// (like templates.mjs), or any path with PROFILE_PATH (e.g. /.well-known/jwks.json), stops the server so that it writes its profile, and prints where the
 // busy time of the last seconds went, by package and by function.
 //
 //   npm run build && node bench/profile-request-path.mjs [postgres-server-url] [seconds] [profile-dir]
@@ -30,7 +30,7 @@ try {
   ]);
   const { base } = server;
   const { token: access_token } = await signedInUser(base);
-  let path = '/api/v1/users/me';
+  let path = process.env.PROFILE_PATH ?? '/api/v1/users/me';
   if (process.env.PROFILE_ROUTE === 'template') {
     const body = { name: 'Welcome email', content: 'Hello {{name}}, welcome aboard! '.repeat(8) };
     const created = await post(base, '/api/v1/templates', body, access_token);

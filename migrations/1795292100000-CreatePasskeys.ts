@@ -4,10 +4,6 @@ export class CreatePasskeys1795292100000 implements MigrationInterface {
   name = 'CreatePasskeys1795292100000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    // Every session so far began with a password.
-    await queryRunner.query(
-      `ALTER TABLE "sessions" ADD "amr" text[] NOT NULL DEFAULT '{pwd}', ADD "aal" varchar(8) NOT NULL DEFAULT 'aal1'`,
-    );
     // WebAuthn caps a credential id at 1023 bytes: 1364 characters of base64url.
     await queryRunner.query(`
       CREATE TABLE "passkeys" (
@@ -50,6 +46,5 @@ export class CreatePasskeys1795292100000 implements MigrationInterface {
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP TABLE "webauthn_challenges"`);
     await queryRunner.query(`DROP TABLE "passkeys"`);
-    await queryRunner.query(`ALTER TABLE "sessions" DROP COLUMN "aal", DROP COLUMN "amr"`);
   }
 }

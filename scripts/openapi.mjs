@@ -2,6 +2,7 @@
 // writes it to docs/openapi.json (--write) or fails when the committed one differs (--check).
 // Both validate it as OpenAPI 3. Needs `npm run build` first (the npm scripts do it).
 import SwaggerParser from '@apidevtools/swagger-parser';
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,8 @@ async function servedDocument() {
         LOG_LEVEL: 'silent',
         DATA_DIR: scratch,
         JWT_SECRET: process.env.JWT_SECRET ?? 'openapi-document-only-secret-0123456789abcdef',
+        JWT_KEY_ENCRYPTION_KEY:
+          process.env.JWT_KEY_ENCRYPTION_KEY ?? randomBytes(32).toString('base64'),
       }),
       { quiet: true },
     );

@@ -5,15 +5,24 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
+import { RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE } from './account/pages/account-pages.js';
 import { AppModule } from './app.module.js';
-import { addResponseHeaders } from './common/http/security-headers.js';
+import { API_PREFIX } from './common/http/api-prefix.js';
+import { registerFormBodyParser } from './common/http/form-body.js';
+import {
+  addResponseHeaders,
+  API_HEADERS,
+  type HeaderSet,
+  NO_STORE,
+  securityHeaders,
+} from './common/http/security-headers.js';
 import { clientErrorHandler, frameworkErrorHandler } from './common/http/transport-errors.js';
-import { createLogger, PinoNestLogger } from './common/logging/logger.js';
+import { createLogger, PinoNestLogger, requestLogger } from './common/logging/logger.js';
 import type { Environment } from './config/environment.js';
 import { METRICS_PATH } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
 
-export const API_PREFIX = 'api/v1';
+export { API_PREFIX };
 export const BODY_LIMIT_BYTES = 256 * 1024;
 /**
  * Slow clients are cut in seconds, not minutes: the whole request (headers and body) must
@@ -28,6 +37,37 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 function requestId(request: IncomingMessage): string {
   const given = request.headers['x-request-id'];
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** Swagger UI, the one HTML page: helmet's page set, with its inline bootstrap script and styles. */
+const PAGE_HEADERS = securityHeaders({
+  contentSecurityPolicy: {
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'", "'unsafe-inline'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+    },
+  },
+});
+const API_NO_STORE: HeaderSet = Object.freeze({ ...API_HEADERS, ...NO_STORE });
+/** Public keys, meant to be cached by relying parties (the JWKS_MAX_AGE of the API guide). */
+const JWKS_HEADERS: HeaderSet = Object.freeze({
+  ...API_HEADERS,
+  'cache-control': 'public, max-age=300',
+});
+
+/**
+ * The headers of each route's answers. Every API answer but the health check and the public
+ * documents may hold a token, a secret or personal data, and is never stored; so is the
+ * not-found answer, which is no route.
+ */
+export function responseHeaders(route: string | undefined): HeaderSet {
+  if (route === '/docs' || route?.startsWith('/docs/')) return PAGE_HEADERS;
+  if (route === '/docs-json' || route === '/docs-yaml') return API_HEADERS;
+  if (route === '/.well-known/jwks.json') return JWKS_HEADERS;
+  if (route === `/${API_PREFIX}/health`) return API_HEADERS;
+  return API_NO_STORE;
 }
 
 export interface CreateAppOptions {
@@ -45,6 +85,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   const logger = options.logger ?? createLogger(env.LOG_LEVEL);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
+    childLoggerFactory: requestLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: env.TRUST_PROXY,
     genReqId: requestId,
@@ -69,41 +110,44 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
-    // Only Fastify's own JSON parser: no urlencoded bodies (415 instead).
+    // Only Fastify's own JSON parser, and a form parser for the routes that take forms.
     bodyParser: false,
   });
 
   // Before any route is registered (Swagger's below, the controllers' in init()).
   app.get(MetricsService).instrument();
   const fastify = app.getHttpAdapter().getInstance();
-  // Bodies are JSON only: any other media type is a 415 problem.
+  // Bodies are JSON, and forms on the routes that say @AcceptsFormBody() (the OAuth ones); any
+  // other media type is a 415 problem.
   fastify.removeContentTypeParser(['text/plain']);
-  addResponseHeaders(fastify, {
-    // Swagger UI at /docs needs its inline bootstrap script and styles.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-      },
-    },
-  });
+  registerFormBodyParser(fastify);
+  addResponseHeaders(fastify, responseHeaders);
   const origins = env.CORS_ORIGINS.split(',')
     .map((origin) => origin.trim())
     .filter(Boolean);
-  app.enableCors({
-    origin: origins.length ? origins : false,
-    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type', 'if-match', 'x-access-token', 'x-request-id'],
-    exposedHeaders: ['etag', 'location', 'retry-after', 'x-request-id'],
-    maxAge: 600,
-  });
+  // No origins, no CORS at all: `origin: false` would still run its hook on every request.
+  if (origins.length) {
+    app.enableCors({
+      origin: origins,
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: [
+        'authorization',
+        'content-type',
+        'if-match',
+        'x-access-token',
+        'x-request-id',
+      ],
+      exposedHeaders: ['etag', 'location', 'retry-after', 'x-request-id'],
+      maxAge: 600,
+    });
+  }
 
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
       { path: '.well-known/jwks.json', method: RequestMethod.GET },
       { path: METRICS_PATH, method: RequestMethod.GET },
+      { path: RESET_PASSWORD_PAGE, method: RequestMethod.GET },
+      { path: VERIFY_EMAIL_PAGE, method: RequestMethod.GET },
     ],
   });
   setUpSwagger(app);
@@ -124,6 +168,7 @@ function setUpSwagger(app: NestFastifyApplication): void {
     .addTag('templates', "The caller's own templates")
     .addTag('audit', 'The security trail (admins)')
     .addTag('service', 'Health and metrics')
+    .addTag('pages', 'The pages the mailed links open (HTML, outside the API prefix)')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
   // Built at the first request for /docs or /docs-json, not at start: nobody may ever ask, and

@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { RolesGuard } from './auth/roles.guard.js';
 import { BearerModule } from './bearer/bearer.module.js';
 import { JwtAuthGuard } from './bearer/jwt-auth.guard.js';
+import { DatabasePool, DatabasePoolModule } from './common/database/database-pool.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
 import { AppValidationPipe } from './common/http/validation.pipe.js';
 import type { Environment } from './config/environment.js';
@@ -17,6 +18,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { SecurityEventsApiModule } from './security-events/security-events.module.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { SigningKeysApiModule } from './signing-keys/signing-keys.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
 import { StartupAdminService } from './users/startup-admin.service.js';
 import { UsersModule } from './users/users.module.js';
@@ -28,16 +30,18 @@ export class AppModule {
    * object (through ConfigService), never `process.env`.
    */
   static forRoot(env: Environment): DynamicModule {
+    const pool = new DatabasePool();
     return {
       module: AppModule,
       imports: [
         configModuleFor(env),
+        DatabasePoolModule.forRoot(pool),
         TypeOrmModule.forRootAsync({
           useFactory: () => {
             if (!env.DATABASE_URL)
               throw new Error('DATABASE_URL is not set and no embedded database was started');
             return {
-              ...dataSourceOptions(env.DATABASE_URL, env.DATABASE_TIMEOUT * 1000),
+              ...dataSourceOptions(env.DATABASE_URL, env.DATABASE_TIMEOUT * 1000, pool),
               retryAttempts: 5,
               retryDelay: 1000,
             };
@@ -54,6 +58,7 @@ export class AppModule {
         TemplatesModule,
         MetricsModule,
         SecurityEventsApiModule,
+        SigningKeysApiModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

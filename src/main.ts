@@ -4,9 +4,13 @@ import { createApp } from './app.factory.js';
 import { Logger } from '@nestjs/common';
 import { createLogger, PinoNestLogger } from './common/logging/logger.js';
 import { withDevelopmentSecret } from './config/development-secret.js';
-import { EnvironmentError, validateEnvironment } from './config/environment.js';
+import { EnvironmentError, publicUrlWarning, validateEnvironment } from './config/environment.js';
 import { environmentVariables } from './config/environment-variables.js';
-import { DataDirInUseError, DataDirUnreachableError } from './database/embedded-postgres.js';
+import {
+  DataDirInUseError,
+  DataDirUnreachableError,
+  EmbeddedPostgresMissingError,
+} from './database/embedded-postgres.js';
 import { startDatabase } from './database/start-database.js';
 
 async function bootstrap(): Promise<void> {
@@ -14,6 +18,8 @@ async function bootstrap(): Promise<void> {
   const validated = validateEnvironment(environmentVariables());
   const logger = createLogger(validated.LOG_LEVEL);
   Logger.overrideLogger(new PinoNestLogger(logger));
+  const linkWarning = publicUrlWarning(validated);
+  if (linkWarning) logger.warn(linkWarning);
   const database = await startDatabase(validated);
 
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
@@ -54,7 +60,9 @@ async function bootstrap(): Promise<void> {
 
 bootstrap().catch((error: unknown) => {
   const message =
-    error instanceof EnvironmentError || error instanceof DataDirUnreachableError
+    error instanceof EnvironmentError ||
+    error instanceof DataDirUnreachableError ||
+    error instanceof EmbeddedPostgresMissingError
       ? error.message
       : error instanceof DataDirInUseError
         ? `${error.message} Is the service already running? Stop it, or give this one another ` +

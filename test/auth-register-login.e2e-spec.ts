@@ -14,7 +14,9 @@ const AUTH = '/api/v1/auth';
 
 describe('Auth (e2e)', () => {
   // Strict reuse detection; the grace for racing clients has its own suite (refresh.e2e-spec.ts).
-  const { http } = useApp({ JWT_REFRESH_REUSE_GRACE: '0' });
+  // Lockout off: the refusal cases below retry one login name far more than 10 times (lockout has
+  // its own spec, lockout.e2e-spec.ts).
+  const { http } = useApp({ JWT_REFRESH_REUSE_GRACE: '0', LOCKOUT_THRESHOLD: '0' });
 
   describe('POST /auth/register', () => {
     it('creates a user with role user, email lower-cased, no password in the answer', async () => {
@@ -211,6 +213,8 @@ describe('Auth (e2e)', () => {
         exp: payload.iat + 900,
         role: 'user',
         username: user.username,
+        amr: ['pwd'],
+        aal: 'aal1',
       });
     });
 

@@ -204,6 +204,7 @@ describe('The first admin (e2e)', () => {
       await chmod(dataDir, 0o755);
       const env = {
         DATABASE_URL: undefined,
+        DATABASE_DIRECT_URL: undefined,
         DATA_DIR: dataDir,
         ADMIN_PASSWORD: 'embedded passphrase',
       };

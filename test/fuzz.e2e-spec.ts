@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { createAdmin, login, Reply, TestUser, useApp } from './support/app.js';
+import { createAdmin, login, registerUser, Reply, TestUser, useApp } from './support/app.js';
+import { awayFromStepBoundary, codeAt, currentStep } from './support/totp.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -25,11 +26,31 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/api/v1/auth/password', fields: ['currentPassword', 'newPassword'] },
   { method: 'GET', path: '/api/v1/auth/sessions' },
   { method: 'DELETE', path: '/api/v1/auth/sessions/:id' },
-  { method: 'POST', path: '/api/v1/auth/introspect', fields: ['token'] },
+  {
+    method: 'POST',
+    path: '/api/v1/auth/introspect',
+    fields: ['token', 'token_type_hint', 'client_id'],
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/auth/revoke',
+    fields: ['token', 'token_type_hint', 'client_id'],
+  },
   { method: 'POST', path: '/api/v1/auth/password/forgot', fields: ['email'] },
   { method: 'POST', path: '/api/v1/auth/password/reset', fields: ['token', 'newPassword'] },
   { method: 'POST', path: '/api/v1/auth/email/verify', fields: ['token'] },
   { method: 'POST', path: '/api/v1/auth/email/verify/resend' },
+  { method: 'GET', path: '/api/v1/auth/mfa' },
+  { method: 'POST', path: '/api/v1/auth/mfa/totp', fields: ['password'] },
+  { method: 'POST', path: '/api/v1/auth/mfa/totp/confirm', fields: ['code'] },
+  { method: 'DELETE', path: '/api/v1/auth/mfa/totp', fields: ['password', 'code'] },
+  { method: 'POST', path: '/api/v1/auth/mfa/recovery-codes', fields: ['code'] },
+  {
+    method: 'POST',
+    path: '/api/v1/auth/mfa/challenge',
+    fields: ['mfaToken', 'code', 'recoveryCode'],
+  },
+  { method: 'DELETE', path: '/api/v1/users/:id/mfa' },
   { method: 'GET', path: '/api/v1/users/me' },
   { method: 'PATCH', path: '/api/v1/users/me', fields: ['name', 'username'] },
   { method: 'DELETE', path: '/api/v1/users/me', fields: ['password'] },
@@ -298,4 +319,64 @@ describe('Random input never yields a 5xx (e2e, fast-check)', () => {
       );
     },
   );
+});
+
+// The MFA routes again, past their first checks: a user with TOTP on, a live mfaToken, and any
+// value where a code goes.
+describe('Random codes for a user with TOTP on never yield a 5xx (e2e, fast-check)', () => {
+  const { http } = useApp();
+  let user: TestUser;
+  let access: string;
+
+  beforeAll(async () => {
+    user = await registerUser(http);
+    const { access_token } = await login(http, user);
+    const started = await http.post('/api/v1/auth/mfa/totp', {
+      token: access_token,
+      body: { password: user.password },
+    });
+    await awayFromStepBoundary();
+    const confirmed = await http.post('/api/v1/auth/mfa/totp/confirm', {
+      token: access_token,
+      body: { code: codeAt(started.body.secret, currentStep()) },
+    });
+    expect(confirmed.status).toBe(200);
+    access = confirmed.body.access_token;
+  });
+
+  const codeValue = fc.oneof(
+    anyValue,
+    fc.stringMatching(/^\d{6}$/),
+    fc.stringMatching(/^[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}$/),
+  );
+
+  it('POST /auth/mfa/challenge with a live mfaToken', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('code', 'recoveryCode'), codeValue, async (field, value) => {
+        const started = await http.post('/api/v1/auth/login', {
+          body: { email: user.email, password: user.password },
+        });
+        expect(started.status).toBe(403);
+        const body = JSON.stringify({ mfaToken: started.body.mfaToken, [field]: value });
+        const reply = await http.post('/api/v1/auth/mfa/challenge', { body });
+        expectProblemOrSuccess(reply, `challenge ${body.slice(0, 200)}`);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it.each([
+    ['POST', '/api/v1/auth/mfa/recovery-codes', {}],
+    ['POST', '/api/v1/auth/mfa/totp/confirm', {}],
+    ['DELETE', '/api/v1/auth/mfa/totp', { password: 'not the password' }],
+  ] as const)('%s %s with any code', async (method, path, rest) => {
+    await fc.assert(
+      fc.asyncProperty(codeValue, async (code) => {
+        const body = JSON.stringify({ ...rest, code });
+        const reply = await http.request(method, path, { token: access, body });
+        expectProblemOrSuccess(reply, `${method} ${path} ${body.slice(0, 200)}`);
+      }),
+      { numRuns: RUNS },
+    );
+  });
 });

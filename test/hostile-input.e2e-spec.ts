@@ -21,7 +21,16 @@ const BODY_ROUTES = [
   },
   { method: 'POST', path: '/api/v1/auth/login', fields: ['email', 'username', 'password'] },
   { method: 'POST', path: '/api/v1/auth/refresh', fields: ['refresh_token'] },
-  { method: 'POST', path: '/api/v1/auth/introspect', fields: ['token'] },
+  {
+    method: 'POST',
+    path: '/api/v1/auth/introspect',
+    fields: ['token', 'token_type_hint', 'client_id'],
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/auth/revoke',
+    fields: ['token', 'token_type_hint', 'client_id'],
+  },
   { method: 'POST', path: '/api/v1/auth/password', fields: ['currentPassword', 'newPassword'] },
   { method: 'PATCH', path: '/api/v1/users/me', fields: ['name', 'username'] },
   { method: 'DELETE', path: '/api/v1/users/me', fields: ['password'] },

@@ -39,6 +39,15 @@ describe('GET /metrics (e2e)', () => {
     expect((await http.get('/api/v1/metrics')).status).toBe(404);
   });
 
+  it("reads the pool gauges from the data source's own pool", async () => {
+    // Requests that hold a connection (a registration) leave the pool with open connections.
+    await registerUser(http);
+    const text = await scrape(http);
+    const open =
+      sample(text, 'db_pool_connections_in_use') + sample(text, 'db_pool_connections_idle');
+    expect(open).toBeGreaterThanOrEqual(1);
+  });
+
   // What `promtool check metrics` (CI runs it on a real scrape) refuses: a `_total` name on
   // anything but a counter, a counter without it, `_count`/`_sum`/`_bucket` outside histograms.
   it('names every metric as Prometheus expects', async () => {

@@ -20,7 +20,8 @@ describe('Database outage (e2e)', () => {
   beforeAll(async () => {
     // A PostgreSQL this test owns, so it can stop and restart it.
     postgres = await startThrowAwayPostgres();
-    app = await startApp({ DATABASE_URL: postgres.url });
+    // Its own server: no direct URL of the run's database (a pooled run sets one).
+    app = await startApp({ DATABASE_URL: postgres.url, DATABASE_DIRECT_URL: '' });
     http = new Http(app);
   }, 60_000);
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { decodeJwt } from 'jose';
 import { Http, signUp, type Tokens } from './support/app.js';
+import { useBrowser } from './support/browser.js';
 import { sql } from './support/database.js';
 import { PasskeyPage } from './support/passkey-browser.js';
 import { within } from './support/poll.js';
@@ -22,6 +23,7 @@ function tampered(credential: Record<string, any>, member: string): Record<strin
 
 // Real Chromium with a CDP virtual authenticator, against two server processes on one database.
 describe('Passkeys in a browser (e2e)', () => {
+  const browser = useBrowser();
   const page = new PasskeyPage();
   let first: Server;
   let second: Server;
@@ -43,7 +45,7 @@ describe('Passkeys in a browser (e2e)', () => {
     page.route('b', second.url);
     a = new Http(first.url);
     b = new Http(second.url);
-    await page.open();
+    await page.open(await browser.context());
     // A build, two instances and a browser on a busy 2-core machine.
   }, 180_000);
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { PasswordPool } from '../src/users/password.pool.js';
 import { expectProblem, Http, registerUser, withApp } from './support/app.js';
+import { within } from './support/poll.js';
 
 function wrongLogin(http: Http, name: string) {
   return http.post('/api/v1/auth/login', {
@@ -16,7 +18,14 @@ describe('Password hashing off the event loop (e2e)', () => {
   it('keeps an authenticated GET fast while a storm of logins runs', async () => {
     // Cost 10: on the event loop, eight clients posting wrong passwords held GET /users/me back
     // for more than a second per request.
-    await withApp({ BCRYPT_ROUNDS: '10' }, async (http) => {
+    // Two threads whatever the machine, so that eight clients are a storm on any of them.
+    await withApp({ BCRYPT_ROUNDS: '10', PASSWORD_WORKERS: '2' }, async (http, app) => {
+      const pool = app.get(PasswordPool);
+      // Every thread busy and logins waiting for one: what a storm is.
+      const saturated = () => {
+        const { running, threads, queued } = pool.stats();
+        return running === threads && queued > 0;
+      };
       const user = await registerUser(http);
       const login = await http.post('/api/v1/auth/login', {
         body: { username: user.username, password: user.password },
@@ -32,8 +41,11 @@ describe('Password hashing off the event loop (e2e)', () => {
           answered += 1;
         }
       });
-      // Let the storm fill the hashing threads first.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The storm has filled the hashing threads and their queue before anything is measured.
+      await within(10_000, () => Promise.resolve(saturated()), {
+        every: 10,
+        message: 'the storm never filled the password pool',
+      });
 
       const latencies: number[] = [];
       for (let i = 0; i < 20; i++) {
@@ -41,6 +53,9 @@ describe('Password hashing off the event loop (e2e)', () => {
         const reply = await http.get('/api/v1/users/me', { token });
         latencies.push(performance.now() - started);
         expect(reply.status).toBe(200);
+        // Measured under the storm: still full once the answer came.
+        expect(saturated()).toBe(true);
+        // Pacing, not synchronisation: samples spread over half a second of the storm.
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
       storming = false;

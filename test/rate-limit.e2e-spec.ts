@@ -19,7 +19,13 @@ import {
   withApp,
 } from './support/app.js';
 
-const LIMITS = { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_LOGIN: '10', RATE_LIMIT_AUTH: '30' };
+// Lockout off: these are the per-IP limits alone (lockout.e2e-spec.ts has the per-name lockout).
+const LIMITS = {
+  RATE_LIMIT_ENABLED: 'true',
+  RATE_LIMIT_LOGIN: '10',
+  RATE_LIMIT_AUTH: '30',
+  LOCKOUT_THRESHOLD: '0',
+};
 
 function attempt(http: Http, email: string, ip = '10.0.0.1') {
   return http.post('/api/v1/auth/login', {

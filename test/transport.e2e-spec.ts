@@ -18,9 +18,11 @@ describe('Transport (e2e)', () => {
   it('sets security headers', async () => {
     const reply = await http.get('/api/v1/health');
     expect(reply.headers['x-content-type-options']).toBe('nosniff');
-    expect(reply.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(reply.headers['x-frame-options']).toBe('DENY');
     expect(reply.headers['strict-transport-security']).toMatch(/max-age=/);
-    expect(reply.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(reply.headers['content-security-policy']).toBe(
+      "default-src 'none'; frame-ancestors 'none'",
+    );
   });
 
   it('allows CORS only for CORS_ORIGINS', async () => {
@@ -70,6 +72,14 @@ describe('CORS without CORS_ORIGINS (e2e)', () => {
         headers: { origin: 'https://app.example.com' },
       });
       expect(reply.headers['access-control-allow-origin']).toBeUndefined();
+      const preflight = await http.request('OPTIONS', '/api/v1/auth/login', {
+        headers: {
+          origin: 'https://app.example.com',
+          'access-control-request-method': 'POST',
+        },
+      });
+      expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+      expect(preflight.headers['access-control-allow-methods']).toBeUndefined();
     });
   });
 });

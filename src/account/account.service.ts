@@ -10,7 +10,9 @@ import type { Environment } from '../config/environment.js';
 import type { OutgoingMail } from '../mail/mail.js';
 import { type MailJob, MailOutbox } from '../mail/mail-outbox.service.js';
 import { emailVerificationMail } from '../mail/templates/email-verification.template.js';
+import { accountLockedMail } from '../mail/templates/account-locked.template.js';
 import { passwordResetMail } from '../mail/templates/password-reset.template.js';
+import { LoginLockoutService } from '../lockout/login-lockout.service.js';
 import { AddressRateLimiter } from '../rate-limit/address-rate-limiter.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
@@ -20,6 +22,14 @@ import { UsersRepository } from '../users/users.repository.js';
 import { ActionToken, ActionTokenPurpose } from './action-token.entity.js';
 import { actionLink, EMAIL_VERIFICATION_TTL_SECONDS } from './action-token.js';
 import { ActionTokensService } from './action-tokens.service.js';
+
+/** What the owner of a locked account is told. */
+export interface LockoutNotice {
+  loginName: string;
+  failures: number;
+  lockedAt: Date;
+  lockedUntil: Date;
+}
 
 const invalidToken = () =>
   new AppException(
@@ -43,6 +53,7 @@ export class AccountService {
     private readonly outbox: MailOutbox,
     private readonly addressLimiter: AddressRateLimiter,
     private readonly events: SecurityEventsService,
+    private readonly lockout: LoginLockoutService,
     config: ConfigService<Environment, true>,
   ) {
     this.resetPageUrl = config.get('RESET_PASSWORD_URL', { infer: true });
@@ -87,6 +98,7 @@ export class AccountService {
       await this.tokens.voidResetTokens(user.id, tx);
       await this.users.update(user.id, { passwordHash, emailVerified: true }, tx);
       await this.revocation.revokeAllSessions(user.id, undefined, tx);
+      await this.lockout.unlock([user.email, user.username], tx);
       await this.events.record(
         {
           type: SecurityEventType.PasswordReset,
@@ -138,6 +150,35 @@ export class AccountService {
     await this.addressLimiter.hit(user.email);
     if (user.emailVerified) return;
     this.outbox.post(this.verificationJob(user, client));
+  }
+
+  /**
+   * Tells the owner of an account that a lockout began on one of its names, with a reset link
+   * (a reset unlocks). After the answer, as any mail; none for a deactivated account.
+   */
+  sendLockoutNotice(user: Principal, lockout: LockoutNotice, client: ClientInfo): void {
+    if (!user.isActive) return;
+    this.outbox.postOrDrop({
+      kind: 'account-locked',
+      requestId: client.requestId,
+      lane: user.email,
+      compose: async () => {
+        const token = await this.tokens.issue(user.id, ActionTokenPurpose.PasswordReset);
+        if (!token) return null;
+        return {
+          to: user.email,
+          ...accountLockedMail({
+            username: user.username,
+            loginName: lockout.loginName,
+            failures: lockout.failures,
+            lockedAt: lockout.lockedAt,
+            lockedUntil: lockout.lockedUntil,
+            resetLink: actionLink(this.resetPageUrl, token),
+            resetValidMinutes: Math.round(this.resetTtlSeconds / 60),
+          }),
+        };
+      },
+    });
   }
 
   private verificationJob(user: Principal, client: ClientInfo): MailJob {

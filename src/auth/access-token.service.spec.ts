@@ -8,25 +8,40 @@ import { Environment, validateEnvironment } from '../config/environment.js';
 import { Role } from '../common/principal/principal.js';
 import { JwtService } from '@nestjs/jwt';
 import { AccessTokenService } from './access-token.service.js';
-import { jwtKeys, jwtModuleOptions } from '../bearer/jwt-keys.js';
+import { jwtModuleOptions } from '../bearer/jwt-keys.js';
+import { configuredKey, usableKey } from '../signing-keys/key-material.js';
+import type { KeyRing } from '../signing-keys/key-ring.service.js';
 
 const SECRET = 'unit-test-secret-that-is-long-enough-0123456789';
 const user = { id: randomUUID(), role: Role.User, username: 'ada_l' };
 const HOUR = 60 * 60 * 1000;
 /** A session of the given id that lives well past any access token. */
-const authentication = { amr: ['hwk', 'user'], aal: 'aal2' as const };
+const authentication = { amr: ['pwd', 'otp'], aal: 'aal2' as const };
 const sessionOf = (id = randomUUID()) => ({
   id,
   expiresAt: new Date(Date.now() + HOUR),
   authentication,
 });
 
-// Built as AuthModule builds it: keys from the validated environment, JwtService from them.
+/** A ring of one key, the configured one, as a fresh database makes it. */
+function ringOf(env: Environment): KeyRing {
+  const material = configuredKey(env.JWT_ALGORITHM, env.JWT_SECRET, env.JWT_PRIVATE_KEY);
+  const key = usableKey(material.kid, env.JWT_ALGORITHM, material.publicKey, material.privateKey);
+  return {
+    signingKey: () => key,
+    privateKeyOf: () => key.signing,
+    verificationKey: (kid: string | undefined) =>
+      kid === undefined || kid === key.kid ? key : undefined,
+    jwks: () => (key.jwk ? [key.jwk] : []),
+  } as unknown as KeyRing;
+}
+
+// Built as AuthModule builds it: JwtService from the ring, through secretOrKeyProvider.
 function makeService(env: Record<string, string>): AccessTokenService {
   const validated = validateEnvironment({ JWT_SECRET: SECRET, ...env });
-  const keys = jwtKeys(validated);
-  const jwt = new JwtService(jwtModuleOptions(keys, validated));
-  return new AccessTokenService(jwt, keys, new ConfigService<Environment, true>(validated));
+  const ring = ringOf(validated);
+  const jwt = new JwtService(jwtModuleOptions(ring, validated));
+  return new AccessTokenService(jwt, ring, new ConfigService<Environment, true>(validated));
 }
 
 function problemOf(verify: () => unknown): Problem | undefined {
@@ -49,11 +64,17 @@ describe(AccessTokenService.name, () => {
     const sid = randomUUID();
     const { token, claims } = sut.issue(user, sessionOf(sid));
     const header = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8'));
-    expect(header).toEqual({ alg: 'HS256', typ: 'at+jwt' });
+    expect(header).toEqual({ alg: 'HS256', typ: 'at+jwt', kid: expect.any(String) });
     expect(claims).toEqual(
-      expect.objectContaining({ sub: user.id, sid, role: 'user', username: 'ada_l' }),
+      expect.objectContaining({
+        sub: user.id,
+        sid,
+        role: 'user',
+        username: 'ada_l',
+        amr: ['pwd', 'otp'],
+        aal: 'aal2',
+      }),
     );
-    expect(claims).toEqual(expect.objectContaining({ amr: ['hwk', 'user'], aal: 'aal2' }));
     expect(claims.exp - claims.iat).toBe(900);
     expect(sut.verify(token)).toEqual(claims);
   });

@@ -1,20 +1,17 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import type { Environment } from '../config/environment.js';
-import type {
-  AccessTokenClaims,
-  Role,
-  SessionAuthentication,
-} from '../common/principal/principal.js';
+import type { AccessTokenClaims, Authentication, Role } from '../common/principal/principal.js';
 import {
   checkAccessToken,
   MAX_TOKEN_LENGTH,
   tokenProblem,
   tooLong,
 } from '../bearer/access-token-rules.js';
-import { JWT_KEYS, type JwtKeys, type PublicJwk } from '../bearer/jwt-keys.js';
+import type { PublicJwk } from '../signing-keys/key-material.js';
+import { KeyRing } from '../signing-keys/key-ring.service.js';
 
 export interface IssuedAccessToken {
   token: string;
@@ -22,9 +19,9 @@ export interface IssuedAccessToken {
 }
 
 /**
- * Signs access tokens with `JwtService` (configured in AuthModule) and verifies them outside
- * the bearer strategy (introspection). The bearer strategy verifies with the same key and
- * rules, through `checkAccessToken`.
+ * Signs access tokens with `JwtService` (configured in AuthModule), with the KeyRing's signing
+ * key named in the `kid` header, and verifies them outside the bearer strategy (introspection).
+ * The bearer strategy verifies with the same keys and rules, through `checkAccessToken`.
  */
 @Injectable()
 export class AccessTokenService {
@@ -34,7 +31,7 @@ export class AccessTokenService {
 
   constructor(
     private readonly jwt: JwtService,
-    @Inject(JWT_KEYS) private readonly keys: JwtKeys,
+    private readonly ring: KeyRing,
     config: ConfigService<Environment, true>,
   ) {
     this.issuer = config.get('JWT_ISSUER', { infer: true });
@@ -47,7 +44,7 @@ export class AccessTokenService {
   }
 
   jwks(): { keys: PublicJwk[] } {
-    return { keys: this.keys.jwks };
+    return { keys: this.ring.jwks() };
   }
 
   /**
@@ -56,9 +53,8 @@ export class AccessTokenService {
    */
   issue(
     user: { id: string; role: Role; username: string },
-    session: { id: string; expiresAt: Date; authentication: SessionAuthentication },
+    session: { id: string; expiresAt: Date; authentication: Authentication },
   ): IssuedAccessToken {
-    const { amr, aal } = session.authentication;
     const iat = Math.floor(Date.now() / 1000);
     const exp = Math.min(iat + this.ttl, Math.floor(session.expiresAt.getTime() / 1000));
     const claims: AccessTokenClaims = {
@@ -71,13 +67,22 @@ export class AccessTokenService {
       exp,
       role: user.role,
       username: user.username,
-      amr,
-      aal,
+      amr: session.authentication.amr,
+      aal: session.authentication.aal,
     };
     // `iss`, `aud`, `sub` and `jti` through the options that jsonwebtoken expects them in.
+    // The provider of AuthModule's JwtModule hands jsonwebtoken the private key of `keyid`.
     const token = this.jwt.sign(
-      { iat, exp, sid: claims.sid, role: claims.role, username: claims.username, amr, aal },
-      { subject: claims.sub, jwtid: claims.jti },
+      {
+        iat,
+        exp,
+        sid: claims.sid,
+        role: claims.role,
+        username: claims.username,
+        amr: claims.amr,
+        aal: claims.aal,
+      },
+      { subject: claims.sub, jwtid: claims.jti, keyid: this.ring.signingKey().kid },
     );
     return { token, claims };
   }
@@ -91,6 +96,6 @@ export class AccessTokenService {
     } catch (error) {
       throw tokenProblem(error);
     }
-    return checkAccessToken(decoded);
+    return checkAccessToken(decoded, this.ttl);
   }
 }

@@ -11,6 +11,7 @@ import { Client } from '../common/decorators/client-info.decorator.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Public } from '../common/decorators/public.decorator.js';
 import { Problem } from '../common/errors/problem.js';
+import { AcceptsFormBody } from '../common/http/form-body.js';
 import { uuidParam } from '../common/http/uuid.pipe.js';
 import {
   ApiProblems,
@@ -27,6 +28,7 @@ import { LoginDto } from './dto/login.dto.js';
 import { LogoutQueryDto } from './dto/logout-query.dto.js';
 import { RefreshDto } from './dto/refresh.dto.js';
 import { RegisterDto } from './dto/register.dto.js';
+import { RevokeDto } from './dto/revoke.dto.js';
 import { SessionDto } from './dto/session.dto.js';
 import { TokenResponseDto } from './dto/token-response.dto.js';
 import type { ClientInfo } from '../common/principal/client-info.js';
@@ -55,12 +57,23 @@ export class AuthController {
   @Post('login')
   @RateLimit('login')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Log in with email or username; starts a session' })
+  @ApiOperation({
+    summary: 'Log in with email or username; starts a session',
+    description:
+      'After LOCKOUT_THRESHOLD (10) failed logins in a row for one login name, from any IP, the ' +
+      'name is refused with 429 and Retry-After for LOCKOUT_SECONDS (60), even with the right ' +
+      'password; twice as long after each further failure once a lockout ends (at most an ' +
+      'hour). A name with no account is treated the same. A success or a password reset clears it. ' +
+      'For a user with a second factor, the right password answers 403 mfa-required with an ' +
+      '`mfaToken` (one use, 5 minutes) and the `methods` that can answer it; no token is ' +
+      'issued until POST /auth/mfa/challenge (or a passkey) finishes the login.',
+  })
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiProblems(
     ...BODY_PROBLEMS,
     Problem.InvalidCredentials,
     Problem.EmailNotVerified,
+    Problem.MfaRequired,
     Problem.TooManyRequests,
     Problem.ServiceUnavailable,
   )
@@ -141,10 +154,35 @@ export class AuthController {
   @Post('introspect')
   @RateLimit('auth')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Is this access token live? (RFC 7662 style)' })
+  @AcceptsFormBody()
+  @ApiOperation({
+    summary: 'Is this access token live? (RFC 7662 style)',
+    description:
+      'No authentication. JSON or application/x-www-form-urlencoded, as RFC 7662 clients send ' +
+      'it; client_id is accepted and ignored. Anything but a live access token is {"active": false}.',
+  })
   @ApiOkResponse({ type: IntrospectionDto })
   @ApiProblems(...BODY_PROBLEMS, Problem.TooManyRequests)
   introspect(@Body() dto: IntrospectDto): Promise<IntrospectionDto> {
     return this.auth.introspect(dto.token);
+  }
+
+  @Public()
+  @Post('revoke')
+  @RateLimit('auth')
+  @HttpCode(200)
+  @AcceptsFormBody()
+  @ApiOperation({
+    summary: 'Revoke an access or refresh token (RFC 7009)',
+    description:
+      'The token is the credential: no authentication. The answer is 200 with an empty body ' +
+      'whatever the token (unknown, expired, already revoked). A refresh token ends its session ' +
+      'and every access token of it; an access token is refused until its exp. JSON or ' +
+      'application/x-www-form-urlencoded.',
+  })
+  @ApiOkResponse({ description: 'Revoked, or nothing to revoke (empty body)' })
+  @ApiProblems(...BODY_PROBLEMS, Problem.TooManyRequests)
+  revoke(@Body() dto: RevokeDto, @Client() client: ClientInfo): Promise<void> {
+    return this.auth.revoke(dto.token, dto.token_type_hint, client);
   }
 }

@@ -3,12 +3,15 @@ import { ConfigService } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
 import { AccountModule } from '../account/account.module.js';
 import { BearerModule } from '../bearer/bearer.module.js';
-import { JWT_KEYS, type JwtKeys, jwtModuleOptions } from '../bearer/jwt-keys.js';
+import { jwtModuleOptions } from '../bearer/jwt-keys.js';
 import { Transactions } from '../common/database/transactions.js';
 import type { Environment } from '../config/environment.js';
+import { LockoutModule } from '../lockout/lockout.module.js';
 import { PasskeysModule } from '../passkeys/passkeys.module.js';
 import { RevocationModule } from '../revocation/revocation.module.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
+import { KeyRing } from '../signing-keys/key-ring.service.js';
+import { SigningKeysModule } from '../signing-keys/signing-keys.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenService } from './access-token.service.js';
 import { AuthController } from './auth.controller.js';
@@ -16,26 +19,33 @@ import { AuthService } from './auth.service.js';
 import { PasskeyLoginController } from './passkey-login.controller.js';
 import { SessionsService } from './sessions.service.js';
 import { WellKnownController } from './well-known.controller.js';
+import { MfaModule } from '../mfa/mfa.module.js';
+import { MfaController } from './mfa.controller.js';
 
 @Module({
   imports: [
     JwtModule.registerAsync({
-      imports: [BearerModule],
-      inject: [ConfigService, JWT_KEYS],
-      useFactory: (config: ConfigService<Environment, true>, keys: JwtKeys) =>
-        jwtModuleOptions(keys, {
+      imports: [SigningKeysModule],
+      inject: [ConfigService, KeyRing],
+      useFactory: (config: ConfigService<Environment, true>, ring: KeyRing) =>
+        jwtModuleOptions(ring, {
+          JWT_ALGORITHM: config.get('JWT_ALGORITHM', { infer: true }),
           JWT_ISSUER: config.get('JWT_ISSUER', { infer: true }),
           JWT_AUDIENCE: config.get('JWT_AUDIENCE', { infer: true }),
         }),
     }),
+    SigningKeysModule,
     BearerModule,
     RevocationModule,
     UsersModule,
     AccountModule,
+    LockoutModule,
     SecurityEventsModule,
+    MfaModule,
     PasskeysModule,
   ],
-  controllers: [AuthController, PasskeyLoginController, WellKnownController],
+  controllers: [AuthController, MfaController, PasskeyLoginController, WellKnownController],
   providers: [AuthService, AccessTokenService, SessionsService, Transactions],
+  exports: [AuthService],
 })
 export class AuthModule {}

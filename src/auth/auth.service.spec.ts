@@ -8,9 +8,8 @@ import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import {
   type AccessTokenClaims,
-  PASSWORD_AUTHENTICATION,
+  type Authentication,
   Role,
-  type SessionAuthentication,
 } from '../common/principal/principal.js';
 import { PasskeyAssertionsService } from '../passkeys/passkey-assertions.service.js';
 import type { Environment } from '../config/environment.js';
@@ -24,6 +23,10 @@ import { AccessTokenService } from './access-token.service.js';
 import { AuthService } from './auth.service.js';
 import { BearerCheckService } from '../bearer/bearer-check.service.js';
 import { SessionsService } from './sessions.service.js';
+import { LoginLockoutService } from '../lockout/login-lockout.service.js';
+import { hashRefreshToken } from './refresh-token.js';
+import { MfaService } from '../mfa/mfa.service.js';
+import { PASSWORD_AND_OTP_LOGIN, PASSWORD_LOGIN } from '../common/principal/principal.js';
 
 function aUser(overrides: Partial<User> = {}): User {
   return Object.assign(new User(), {
@@ -67,6 +70,8 @@ describe(AuthService.name, () => {
   let account: jest.Mocked<AccountService>;
   let events: jest.Mocked<SecurityEventsService>;
   let bearerCheck: jest.Mocked<BearerCheckService>;
+  let lockout: jest.Mocked<LoginLockoutService>;
+  let mfa: jest.Mocked<MfaService>;
   let passkeyAssertions: jest.Mocked<PasskeyAssertionsService>;
   const tx = { transaction: 'the one' } as unknown as Transaction;
 
@@ -79,6 +84,15 @@ describe(AuthService.name, () => {
     account = automock(AccountService);
     events = automock(SecurityEventsService);
     bearerCheck = automock(BearerCheckService);
+    lockout = automock(LoginLockoutService);
+    // No name is locked unless a test says so.
+    lockout.read.mockImplementation((name) =>
+      Promise.resolve({ name, key: 'k', keys: ['k'], lockedUntil: null, counted: false }),
+    );
+    lockout.recordFailure.mockResolvedValue(undefined);
+    lockout.recordSuccess.mockResolvedValue(undefined);
+    mfa = automock(MfaService);
+    mfa.challengeFor.mockResolvedValue(null);
     passkeyAssertions = automock(PasskeyAssertionsService);
     const transactions = automock(Transactions);
     transactions.run.mockImplementation(((work: (t: Transaction) => Promise<unknown>) =>
@@ -94,9 +108,11 @@ describe(AuthService.name, () => {
       revocation,
       account,
       events,
+      lockout,
       bearerCheck,
       passkeyAssertions,
       transactions,
+      mfa,
       config,
     );
   }
@@ -133,14 +149,14 @@ describe(AuthService.name, () => {
         userId: user.id,
         refreshToken: 'refresh',
         expiresAt: SESSION_END,
-        authentication: PASSWORD_AUTHENTICATION,
+        authentication: PASSWORD_LOGIN,
       });
       givenTokensIssued();
 
       const response = await sut.login({ username: 'ada_l', password: 'right' }, client);
 
       expect(passwords.verify).toHaveBeenCalledWith('right', 'stored hash');
-      expect(sessions.start).toHaveBeenCalledWith(user.id, client, PASSWORD_AUTHENTICATION);
+      expect(sessions.start).toHaveBeenCalledWith(user.id, client, PASSWORD_LOGIN);
       expect(response).toMatchObject({
         access_token: 'signed.access.token',
         token_type: 'Bearer',
@@ -173,6 +189,62 @@ describe(AuthService.name, () => {
       );
     });
 
+    it('answers mfa-required with the mfaToken and methods, and starts no session', async () => {
+      const user = aUser();
+      users.findWithPasswordHash.mockResolvedValueOnce(user);
+      passwords.verify.mockResolvedValueOnce(true);
+      mfa.challengeFor.mockResolvedValueOnce({
+        mfaToken: 'opaque',
+        methods: ['totp', 'recovery_code'],
+      });
+
+      const refusal = await sut
+        .login({ username: 'ada_l', password: 'right' }, client)
+        .catch((error: unknown) => error as AppException);
+      expect(refusal).toMatchObject({
+        problem: Problem.MfaRequired,
+        options: { extensions: { mfaToken: 'opaque', methods: ['totp', 'recovery_code'] } },
+      });
+      expect(mfa.challengeFor).toHaveBeenCalledWith(user.id);
+      expect(sessions.start).not.toHaveBeenCalled();
+    });
+
+    it('finishes a login whose second factor was proven with an aal2 session', async () => {
+      const user = aUser();
+      mfa.answerChallenge.mockResolvedValueOnce({ userId: user.id });
+      users.findById.mockResolvedValueOnce(user);
+      sessions.start.mockResolvedValueOnce({
+        sessionId: 's1',
+        userId: user.id,
+        refreshToken: 'refresh',
+        expiresAt: SESSION_END,
+        authentication: PASSWORD_AND_OTP_LOGIN,
+      });
+      givenTokensIssued();
+
+      await expect(
+        sut.answerMfaChallenge({ mfaToken: 't', code: '123456' }, client),
+      ).resolves.toMatchObject({ refresh_token: 'refresh' });
+      expect(mfa.answerChallenge).toHaveBeenCalledWith('t', { code: '123456' }, client);
+      expect(sessions.start).toHaveBeenCalledWith(user.id, client, PASSWORD_AND_OTP_LOGIN);
+    });
+
+    it('needs exactly one of code and recoveryCode in a challenge', async () => {
+      for (const dto of [{ mfaToken: 't' }, { mfaToken: 't', code: '1', recoveryCode: '2' }]) {
+        await expect(sut.answerMfaChallenge(dto, client)).rejects.toMatchObject({
+          problem: Problem.ValidationFailed,
+        });
+      }
+    });
+
+    it('refuses the challenge of a user deactivated since the password step', async () => {
+      mfa.answerChallenge.mockResolvedValueOnce({ userId: 'u1' });
+      users.findById.mockResolvedValueOnce(aUser({ isActive: false }));
+      await expect(
+        sut.answerMfaChallenge({ mfaToken: 't', recoveryCode: 'x' }, client),
+      ).rejects.toMatchObject({ problem: Problem.MfaTokenInvalid });
+    });
+
     it('refuses an unverified address when REQUIRE_VERIFIED_EMAIL is on, after the password', async () => {
       sut = build(true);
       users.findWithPasswordHash.mockResolvedValueOnce(aUser({ emailVerified: false }));
@@ -195,10 +267,153 @@ describe(AuthService.name, () => {
     });
   });
 
+  describe('login lockout', () => {
+    const lockedUntil = new Date(Date.now() + 42_000);
+    const locked = (name: string) =>
+      Promise.resolve({ name, key: 'k', keys: ['k'], lockedUntil, counted: true });
+
+    it('refuses a locked name even with the right password, after checking it', async () => {
+      users.findWithPasswordHash.mockResolvedValueOnce(aUser());
+      lockout.read.mockImplementationOnce(locked);
+      lockout.assertNotLocked.mockImplementationOnce(() => {
+        throw new AppException(Problem.TooManyRequests, 'locked', {
+          headers: { 'retry-after': '42' },
+        });
+      });
+      passwords.verify.mockResolvedValueOnce(true);
+      events.recordDetached.mockReturnValueOnce(undefined);
+
+      await expect(
+        sut.login({ username: 'Ada_L', password: 'right' }, client),
+      ).rejects.toMatchObject({ problem: Problem.TooManyRequests });
+      expect(passwords.verify).toHaveBeenCalled();
+      expect(lockout.read).toHaveBeenCalledWith('ada_l', ['ada@example.com', 'ada_l']);
+      expect(sessions.start).not.toHaveBeenCalled();
+      expect(lockout.recordFailure).not.toHaveBeenCalled();
+    });
+
+    it('counts a failure for a name with no account too', async () => {
+      users.findWithPasswordHash.mockResolvedValueOnce(null);
+      passwords.verify.mockResolvedValueOnce(false);
+      events.recordDetached.mockReturnValueOnce(undefined);
+
+      await expect(
+        sut.login({ email: 'nobody@example.com', password: 'guess' }, client),
+      ).rejects.toMatchObject({ problem: Problem.InvalidCredentials });
+      expect(lockout.read).toHaveBeenCalledWith('nobody@example.com', []);
+      expect(lockout.recordFailure).toHaveBeenCalledWith(
+        expect.objectContaining({ name: 'nobody@example.com' }),
+        null,
+        client,
+      );
+    });
+
+    it("mails the owner when a failure begins the name's first lockout, not a later one", async () => {
+      const user = aUser();
+      for (const first of [true, false]) {
+        users.findWithPasswordHash.mockResolvedValueOnce(user);
+        passwords.verify.mockResolvedValueOnce(false);
+        events.recordDetached.mockReturnValueOnce(undefined);
+        lockout.recordFailure.mockResolvedValueOnce({
+          seconds: 60,
+          lockedUntil: new Date(1_800_000_060_000),
+          first,
+          failures: 10,
+        });
+        account.sendLockoutNotice.mockReturnValueOnce(undefined);
+        await expect(
+          sut.login({ email: 'ada@example.com', password: 'guess' }, client),
+        ).rejects.toMatchObject({ problem: Problem.InvalidCredentials });
+      }
+      expect(account.sendLockoutNotice).toHaveBeenCalledTimes(1);
+      expect(account.sendLockoutNotice).toHaveBeenCalledWith(
+        user,
+        {
+          loginName: 'ada@example.com',
+          failures: 10,
+          lockedAt: new Date(1_800_000_000_000),
+          lockedUntil: new Date(1_800_000_060_000),
+        },
+        client,
+      );
+    });
+
+    it('clears the counts after a success', async () => {
+      const user = aUser();
+      users.findWithPasswordHash.mockResolvedValueOnce(user);
+      passwords.verify.mockResolvedValueOnce(true);
+      sessions.start.mockResolvedValueOnce({
+        sessionId: 's1',
+        userId: user.id,
+        refreshToken: 'refresh',
+        expiresAt: SESSION_END,
+        authentication: PASSWORD_LOGIN,
+      });
+      givenTokensIssued();
+
+      await sut.login({ username: 'ada_l', password: 'right' }, client);
+      expect(lockout.recordSuccess).toHaveBeenCalledWith(
+        expect.objectContaining({ name: 'ada_l' }),
+      );
+    });
+  });
+
+  describe('revoke', () => {
+    const user = aUser();
+
+    it('ends the session of a refresh token and records it in the same transaction', async () => {
+      revocation.revokeSessionOfRefreshToken.mockResolvedValueOnce({
+        sessionId: 's1',
+        userId: user.id,
+      });
+      events.record.mockResolvedValueOnce(undefined);
+
+      await sut.revoke('opaque-refresh-token', undefined, client);
+
+      expect(revocation.revokeSessionOfRefreshToken).toHaveBeenCalledWith(
+        hashRefreshToken('opaque-refresh-token'),
+        tx,
+      );
+      expect(events.record).toHaveBeenCalledWith(
+        {
+          type: SecurityEventType.TokenRevoked,
+          userId: user.id,
+          actorId: null,
+          sessionId: 's1',
+          details: { revoked: 'refresh_token' },
+        },
+        client,
+        tx,
+      );
+    });
+
+    it('blocklists an access token that verifies', async () => {
+      const claims = claimsOf(user);
+      accessTokens.verify.mockReturnValueOnce(claims);
+      revocation.blockAccessToken.mockResolvedValueOnce(undefined);
+      events.record.mockResolvedValueOnce(undefined);
+
+      await sut.revoke('a.b.c', 'access_token', client);
+
+      expect(revocation.blockAccessToken).toHaveBeenCalledWith(claims, tx);
+    });
+
+    it('does nothing, quietly, for a token that is neither', async () => {
+      accessTokens.verify.mockImplementation(() => {
+        throw new AppException(Problem.TokenInvalid, 'bad');
+      });
+      revocation.revokeSessionOfRefreshToken.mockResolvedValue(undefined);
+
+      await expect(sut.revoke('garbage', 'refresh_token', client)).resolves.toBeUndefined();
+      await expect(sut.revoke('a.b.c', undefined, client)).resolves.toBeUndefined();
+      expect(events.record).not.toHaveBeenCalled();
+    });
+  });
+
   describe('loginWithPasskey', () => {
     const assertion = { userId: 'u1', passkeyId: 'p1', userVerified: true };
 
-    it.each<[boolean, SessionAuthentication]>([
+    it.each<[boolean, Authentication]>([
       [true, { amr: ['hwk', 'user'], aal: 'aal2' }],
       [false, { amr: ['hwk'], aal: 'aal1' }],
     ])('with user verification %s starts a session of %j', async (userVerified, expected) => {
@@ -247,7 +462,7 @@ describe(AuthService.name, () => {
         userId: user.id,
         refreshToken: 'r2',
         expiresAt: SESSION_END,
-        authentication: PASSWORD_AUTHENTICATION,
+        authentication: PASSWORD_LOGIN,
       });
       users.findById.mockResolvedValueOnce(user);
       givenTokensIssued();
@@ -256,7 +471,7 @@ describe(AuthService.name, () => {
       expect(accessTokens.issue).toHaveBeenCalledWith(user, {
         id: 's1',
         expiresAt: SESSION_END,
-        authentication: PASSWORD_AUTHENTICATION,
+        authentication: PASSWORD_LOGIN,
       });
     });
 
@@ -269,7 +484,7 @@ describe(AuthService.name, () => {
         userId: 'u1',
         refreshToken: 'r2',
         expiresAt: SESSION_END,
-        authentication: PASSWORD_AUTHENTICATION,
+        authentication: PASSWORD_LOGIN,
       });
       users.findById.mockResolvedValueOnce(user);
       revocation.revokeSession.mockResolvedValueOnce(true);

@@ -5,6 +5,7 @@ import { Transactions } from '../common/database/transactions.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
+import { LoginLockoutService } from '../lockout/login-lockout.service.js';
 import { madeBy, SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
 import { PasswordService } from '../users/password.service.js';
@@ -13,11 +14,15 @@ import { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { AccessTokenService } from './access-token.service.js';
 import {
+  type AccessTokenClaims,
+  type Authentication,
   type AuthenticatedUser,
-  PASSWORD_AUTHENTICATION,
+  PASSWORD_AND_OTP_LOGIN,
+  PASSWORD_LOGIN,
   type Principal,
-  type SessionAuthentication,
 } from '../common/principal/principal.js';
+import { type ChallengeProof, MfaService } from '../mfa/mfa.service.js';
+import type { MfaChallengeDto, MfaEnabledDto } from './dto/mfa.dto.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { IntrospectionDto } from './dto/introspect.dto.js';
 import { LoginDto } from './dto/login.dto.js';
@@ -28,6 +33,7 @@ import { TokenResponseDto } from './dto/token-response.dto.js';
 import { BearerCheckService } from '../bearer/bearer-check.service.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { ClientInfo } from '../common/principal/client-info.js';
+import { hashRefreshToken } from './refresh-token.js';
 import { SessionGrant, SessionsService } from './sessions.service.js';
 import {
   PasskeyAssertionsService,
@@ -38,15 +44,36 @@ const invalidCredentials = () =>
   new AppException(Problem.InvalidCredentials, 'The login name or password is wrong.');
 
 /** Names the identifier tried and why it failed; never the password. */
-const loginFailed = (dto: LoginDto, user: User | null, matches: boolean) => ({
+const loginFailed = (dto: LoginDto, user: User | null, matches: boolean, locked = false) => ({
   type: SecurityEventType.LoginFailed,
   userId: user?.id ?? null,
   actorId: null,
   sessionId: null,
   details: {
     identifier: (dto.email ?? dto.username ?? '').slice(0, 254),
-    reason: !user ? 'unknown_user' : !matches ? 'wrong_password' : 'inactive',
+    reason: locked
+      ? 'locked_out'
+      : !user
+        ? 'unknown_user'
+        : !matches
+          ? 'wrong_password'
+          : 'inactive',
   },
+});
+
+/** A JWT is three base64url parts; refresh tokens are one. */
+const isJwtShaped = (token: string) => token.split('.').length === 3;
+
+/** Who revoked is unknown (the token is the credential), so no actor. */
+const tokenRevoked = (
+  session: { sessionId: string; userId: string },
+  revoked: 'access_token' | 'refresh_token',
+) => ({
+  type: SecurityEventType.TokenRevoked,
+  userId: session.userId,
+  actorId: null,
+  sessionId: session.sessionId,
+  details: { revoked },
 });
 
 const sessionRevoked = (caller: AuthenticatedUser, sessionId: string) => ({
@@ -57,7 +84,7 @@ const sessionRevoked = (caller: AuthenticatedUser, sessionId: string) => ({
 });
 
 /** RFC 8176: `hwk` a key held in hardware, `user` the user verified to it. */
-const passkeyLogin = ({ userVerified }: VerifiedAssertion): SessionAuthentication =>
+const passkeyLogin = ({ userVerified }: VerifiedAssertion): Authentication =>
   userVerified ? { amr: ['hwk', 'user'], aal: 'aal2' } : { amr: ['hwk'], aal: 'aal1' };
 
 @Injectable()
@@ -72,9 +99,11 @@ export class AuthService {
     private readonly revocation: RevocationService,
     private readonly account: AccountService,
     private readonly events: SecurityEventsService,
+    private readonly lockout: LoginLockoutService,
     private readonly bearerCheck: BearerCheckService,
     private readonly passkeyAssertions: PasskeyAssertionsService,
     private readonly transactions: Transactions,
+    private readonly mfa: MfaService,
     config: ConfigService<Environment, true>,
   ) {
     this.requireVerifiedEmail = config.get('REQUIRE_VERIFIED_EMAIL', { infer: true });
@@ -92,9 +121,36 @@ export class AuthService {
       throw AppException.validation('email', 'Give exactly one of email and username.');
     }
     const user = await this.users.findWithPasswordHash(dto);
+    const attempt = await this.lockout.read(
+      (dto.email ?? dto.username ?? '').toLowerCase(),
+      user ? [user.email, user.username] : [],
+    );
+    // Checked whether or not the name is locked: a locked name answers in the time a wrong
+    // password takes, and the right password does not get through it either.
     const matches = await this.passwords.verify(dto.password, user?.passwordHash);
+    if (attempt.lockedUntil) {
+      try {
+        this.lockout.assertNotLocked(attempt);
+      } catch (error) {
+        this.events.recordDetached(loginFailed(dto, user, matches, true), client);
+        throw error;
+      }
+    }
     if (!user || !matches || !user.isActive) {
       this.events.recordDetached(loginFailed(dto, user, matches), client);
+      const begun = await this.lockout.recordFailure(attempt, user?.id ?? null, client);
+      if (begun?.first && user) {
+        this.account.sendLockoutNotice(
+          user,
+          {
+            loginName: dto.email ?? dto.username ?? '',
+            failures: begun.failures,
+            lockedAt: new Date(begun.lockedUntil.getTime() - begun.seconds * 1000),
+            lockedUntil: begun.lockedUntil,
+          },
+          client,
+        );
+      }
       throw invalidCredentials();
     }
     // Only after the right password: this answer must not tell a guesser anything.
@@ -104,9 +160,18 @@ export class AuthService {
         'Confirm your email address first: follow the link in the verification mail.',
       );
     }
+    const challenge = await this.mfa.challengeFor(user.id);
+    if (challenge) {
+      throw new AppException(
+        Problem.MfaRequired,
+        'The password is right; a second factor is needed. Answer with the mfaToken.',
+        { extensions: { ...challenge } },
+      );
+    }
     // The account can be deleted between the password check and the session insert.
-    const grant = await this.sessions.start(user.id, client, PASSWORD_AUTHENTICATION);
+    const grant = await this.sessions.start(user.id, client, PASSWORD_LOGIN);
     if (!grant) throw invalidCredentials();
+    await this.lockout.recordSuccess(attempt);
     return this.tokenResponse(user, grant);
   }
 
@@ -123,6 +188,51 @@ export class AuthService {
       throw new AppException(Problem.PasskeyInvalid, 'The passkey could not be verified.');
     }
     return this.tokenResponse(user, grant);
+  }
+
+  /** The second step of a login that answered `mfa-required`: a TOTP or recovery code. */
+  async answerMfaChallenge(dto: MfaChallengeDto, client: ClientInfo): Promise<TokenResponseDto> {
+    const { mfaToken, code, recoveryCode } = dto;
+    if ((code === undefined) === (recoveryCode === undefined)) {
+      throw AppException.validation('code', 'Give exactly one of code and recoveryCode.');
+    }
+    const proof: ChallengeProof = code !== undefined ? { code } : { recoveryCode: recoveryCode! };
+    const { userId } = await this.mfa.answerChallenge(mfaToken, proof, client);
+    return this.finishSecondFactor(userId, PASSWORD_AND_OTP_LOGIN, client);
+  }
+
+  /**
+   * Starts the session of a login whose `mfaToken` a second factor has redeemed
+   * (`MfaService.redeemChallenge`): for TOTP here, for a passkey on its own route.
+   */
+  async finishSecondFactor(
+    userId: string,
+    authentication: Authentication,
+    client: ClientInfo,
+  ): Promise<TokenResponseDto> {
+    const user = await this.users.findById(userId);
+    const grant = user?.isActive && (await this.sessions.start(userId, client, authentication));
+    if (!user || !grant) {
+      throw new AppException(Problem.MfaTokenInvalid, 'The mfaToken is no longer valid.');
+    }
+    return this.tokenResponse(user, grant);
+  }
+
+  /**
+   * Turns the caller's pending TOTP on with its first code: every session of theirs ends, and
+   * they get a new `aal2` session and their recovery codes, in one transaction.
+   */
+  async confirmTotp(
+    caller: AuthenticatedUser,
+    code: string,
+    client: ClientInfo,
+  ): Promise<MfaEnabledDto> {
+    const { recoveryCodes, grant } = await this.transactions.run(async (tx) => {
+      const recoveryCodes = await this.mfa.confirmTotp(caller, code, client, tx);
+      const grant = await this.sessions.start(caller.user.id, client, PASSWORD_AND_OTP_LOGIN, tx);
+      return { recoveryCodes, grant: grant! };
+    });
+    return { ...this.tokenResponse(caller.user, grant), recoveryCodes };
   }
 
   async refresh(presented: string, client: ClientInfo): Promise<TokenResponseDto> {
@@ -203,6 +313,51 @@ export class AuthService {
       if (error instanceof AppException) return { active: false };
       throw error;
     }
+  }
+
+  /**
+   * RFC 7009: the token is the credential, and the answer is the same whatever it was. A
+   * refresh token (current or retired) ends its session; an access token that still verifies is
+   * blocklisted until its `exp`. The hint only orders the search.
+   */
+  async revoke(token: string, hint: string | undefined, client: ClientInfo): Promise<void> {
+    const refreshFirst =
+      hint === 'refresh_token' || (hint !== 'access_token' && !isJwtShaped(token));
+    if (refreshFirst) {
+      if (!(await this.revokeRefreshToken(token, client)))
+        await this.revokeAccessToken(token, client);
+    } else if (!(await this.revokeAccessToken(token, client))) {
+      await this.revokeRefreshToken(token, client);
+    }
+  }
+
+  private async revokeRefreshToken(token: string, client: ClientInfo): Promise<boolean> {
+    if (isJwtShaped(token)) return false;
+    return this.transactions.run(async (tx) => {
+      const session = await this.revocation.revokeSessionOfRefreshToken(
+        hashRefreshToken(token),
+        tx,
+      );
+      if (!session) return false;
+      await this.events.record(tokenRevoked(session, 'refresh_token'), client, tx);
+      return true;
+    });
+  }
+
+  private async revokeAccessToken(token: string, client: ClientInfo): Promise<boolean> {
+    let claims: AccessTokenClaims;
+    try {
+      claims = this.accessTokens.verify(token);
+    } catch (error) {
+      if (error instanceof AppException) return false;
+      throw error;
+    }
+    await this.transactions.run(async (tx) => {
+      await this.revocation.blockAccessToken(claims, tx);
+      const session = { sessionId: claims.sid, userId: claims.sub };
+      await this.events.record(tokenRevoked(session, 'access_token'), client, tx);
+    });
+    return true;
   }
 
   private tokenResponse(user: Principal, grant: SessionGrant): TokenResponseDto {

@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ROLES } from '../common/decorators/roles.decorator.js';
+import { RouteMetadata } from '../common/decorators/route-metadata.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Role } from '../common/principal/principal.js';
@@ -13,13 +14,14 @@ import type { CallerRequest } from '../common/principal/principal.js';
  */
 @Injectable()
 export class RolesGuard implements CanActivate {
+  private readonly roles = new RouteMetadata((handler, controller) =>
+    this.reflector.getAllAndOverride<`${Role}`[] | undefined>(ROLES, [handler, controller]),
+  );
+
   constructor(private readonly reflector: Reflector) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const roles = this.reflector.getAllAndOverride<`${Role}`[] | undefined>(ROLES, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const roles = this.roles.of(context);
     if (!roles?.length) return true;
     const request = context.switchToHttp().getRequest<CallerRequest>();
     const role = request.user?.user.role;

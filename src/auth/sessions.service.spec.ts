@@ -3,7 +3,6 @@ import { ConfigService } from '@nestjs/config';
 import { automock } from '../../test/support/strict-mock.js';
 import { type Transaction, Transactions } from '../common/database/transactions.js';
 import { Problem } from '../common/errors/problem.js';
-import { PASSWORD_AUTHENTICATION } from '../common/principal/principal.js';
 import type { Environment } from '../config/environment.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { SessionsRepository } from '../revocation/sessions.repository.js';
@@ -16,6 +15,7 @@ import {
   successorKey,
 } from './refresh-token.js';
 import { SessionsService } from './sessions.service.js';
+import { PASSWORD_LOGIN } from '../common/principal/principal.js';
 
 const env = {
   JWT_REFRESH_TTL: 3600,
@@ -51,14 +51,14 @@ describe(SessionsService.name, () => {
     it('stores only the hash of the new refresh token, and records the login with it', async () => {
       sessions.insert.mockResolvedValueOnce(undefined);
 
-      const grant = await sut.start('user-1', client, PASSWORD_AUTHENTICATION);
+      const grant = await sut.start('user-1', client, PASSWORD_LOGIN);
 
       expect(grant).toEqual({
         sessionId: expect.any(String),
         userId: 'user-1',
         refreshToken: expect.any(String),
         expiresAt: expect.any(Date),
-        authentication: PASSWORD_AUTHENTICATION,
+        authentication: PASSWORD_LOGIN,
       });
       const [session, within] = sessions.insert.mock.calls[0];
       expect(within).toBe(tx);
@@ -87,7 +87,7 @@ describe(SessionsService.name, () => {
       sessions.insert.mockRejectedValueOnce(
         Object.assign(new Error('fk'), { driverError: { code: '23503' } }),
       );
-      await expect(sut.start('gone', client, PASSWORD_AUTHENTICATION)).resolves.toBeNull();
+      await expect(sut.start('gone', client, PASSWORD_LOGIN)).resolves.toBeNull();
     });
   });
 
@@ -97,8 +97,7 @@ describe(SessionsService.name, () => {
       sessions.replaceToken.mockResolvedValueOnce({
         sessionId: 's1',
         userId: 'u1',
-        amr: ['pwd'],
-        aal: 'aal1',
+        ...PASSWORD_LOGIN,
       });
       sessions.retire.mockResolvedValueOnce(undefined);
 
@@ -110,7 +109,7 @@ describe(SessionsService.name, () => {
         userId: 'u1',
         refreshToken: successor,
         expiresAt: expect.any(Date),
-        authentication: PASSWORD_AUTHENTICATION,
+        authentication: PASSWORD_LOGIN,
       });
       expect(sessions.replaceToken).toHaveBeenCalledWith(
         hashRefreshToken(presented),
@@ -149,8 +148,7 @@ describe(SessionsService.name, () => {
       sessions.touchLive.mockResolvedValueOnce({
         refreshTokenHash: hashRefreshToken(current),
         expiresAt,
-        amr: ['hwk', 'user'],
-        aal: 'aal2',
+        ...PASSWORD_LOGIN,
       });
 
       await expect(sut.rotate(presented, client)).resolves.toEqual({
@@ -158,7 +156,7 @@ describe(SessionsService.name, () => {
         userId: 'u1',
         refreshToken: current,
         expiresAt,
-        authentication: { amr: ['hwk', 'user'], aal: 'aal2' },
+        authentication: PASSWORD_LOGIN,
       });
     });
 

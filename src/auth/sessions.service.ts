@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
-import { Transactions } from '../common/database/transactions.js';
+import { type Transaction, Transactions } from '../common/database/transactions.js';
+import type { Authentication } from '../common/principal/principal.js';
 import type { ClientInfo } from '../common/principal/client-info.js';
-import type { SessionAuthentication } from '../common/principal/principal.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
@@ -29,20 +29,16 @@ export interface SessionGrant {
   refreshToken: string;
   /** When the session ends unless refreshed: no access token of it may outlive this. */
   expiresAt: Date;
-  /** How its login was made: every access token of the session says so. */
-  authentication: SessionAuthentication;
+  /** How its login was made; refreshed tokens keep it. */
+  authentication: Authentication;
 }
 
-const loginSucceeded = (
-  userId: string,
-  sessionId: string,
-  authentication: SessionAuthentication,
-) => ({
+const loginSucceeded = (userId: string, sessionId: string, { amr }: Authentication) => ({
   type: SecurityEventType.LoginSucceeded,
   userId,
   actorId: userId,
   sessionId,
-  details: { amr: authentication.amr.join(' '), aal: authentication.aal },
+  details: { amr: amr.join(' ') },
 });
 
 const refreshTokenReused = (retired: { userId: string; sessionId: string }) => ({
@@ -79,11 +75,15 @@ export class SessionsService {
     });
   }
 
-  /** Starts a session; null when the user was deleted since the caller read it. */
+  /**
+   * Starts a session; null when the user was deleted since the caller read it. In `tx` when
+   * given, so that the session commits with the change that granted it (an MFA enrolment).
+   */
   async start(
     userId: string,
     client: ClientInfo,
-    authentication: SessionAuthentication,
+    authentication: Authentication,
+    tx?: Transaction,
   ): Promise<SessionGrant | null> {
     const refreshToken = generateRefreshToken();
     const now = new Date();
@@ -101,14 +101,18 @@ export class SessionsService {
       amr: authentication.amr,
       aal: authentication.aal,
     };
-    try {
-      await this.transactions.run(async (tx) => {
-        await this.sessions.insert(session, tx);
-        await this.events.record(loginSucceeded(userId, sessionId, authentication), client, tx);
-      });
-    } catch (error) {
-      if (foreignKeyViolation(error)) return null;
-      throw error;
+    const insert = async (tx: Transaction) => {
+      await this.sessions.insert(session, tx);
+      await this.events.record(loginSucceeded(userId, sessionId, authentication), client, tx);
+    };
+    if (tx) await insert(tx);
+    else {
+      try {
+        await this.transactions.run(insert);
+      } catch (error) {
+        if (foreignKeyViolation(error)) return null;
+        throw error;
+      }
     }
     return { sessionId, userId, refreshToken, expiresAt: session.expiresAt, authentication };
   }

@@ -4,6 +4,9 @@ import { Problem } from '../common/errors/problem.js';
 import { type AccessTokenClaims, Role } from '../common/principal/principal.js';
 import { ACCESS_TOKEN_TYPE } from './jwt-keys.js';
 
+/** How far clocks may disagree: an `iat` no further ahead, an `exp` no further past the lifetime. */
+export const CLOCK_SKEW_SECONDS = 30;
+
 /** Longer bearer tokens are refused unread. */
 export const MAX_TOKEN_LENGTH = 8 * 1024;
 
@@ -23,15 +26,30 @@ export function tokenProblem(error: unknown): AppException {
 
 /**
  * What jsonwebtoken leaves to us once signature, algorithm, `iss`, `aud` and `exp` hold: the
- * `typ` header (RFC 9068) and the claims an access token of ours always carries.
+ * `typ` header (RFC 9068), the claims an access token of ours always carries, and times that
+ * make sense: issued no later than now (give or take CLOCK_SKEW_SECONDS), and expiring no later
+ * than `lifetimeSeconds` after that (an `exp` of 1e308 is a token that never expires).
  */
-export function checkAccessToken(decoded: unknown): AccessTokenClaims {
+export function checkAccessToken(
+  decoded: unknown,
+  lifetimeSeconds: number,
+  now: number = Date.now(),
+): AccessTokenClaims {
   const { header, payload } = (decoded ?? {}) as { header?: { typ?: unknown }; payload?: unknown };
   if (!isAccessTokenType(header?.typ)) {
     throw new AppException(Problem.TokenInvalid, 'The access token is invalid.');
   }
   if (!isAccessTokenClaims(payload)) {
     throw new AppException(Problem.TokenInvalid, 'The access token has malformed claims.');
+  }
+  if (payload.iat > now / 1000 + CLOCK_SKEW_SECONDS) {
+    throw new AppException(Problem.TokenInvalid, 'The access token was issued in the future.');
+  }
+  if (payload.exp > payload.iat + lifetimeSeconds + CLOCK_SKEW_SECONDS) {
+    throw new AppException(
+      Problem.TokenInvalid,
+      'The access token outlives the access-token lifetime.',
+    );
   }
   return payload;
 }
@@ -54,8 +72,8 @@ function isAccessTokenClaims(payload: unknown): payload is AccessTokenClaims {
     UUID.test(claims.sid) &&
     typeof claims.jti === 'string' &&
     UUID.test(claims.jti) &&
-    Number.isInteger(claims.iat) &&
-    Number.isInteger(claims.exp) &&
+    Number.isSafeInteger(claims.iat) &&
+    Number.isSafeInteger(claims.exp) &&
     Object.values(Role).includes(claims.role as Role) &&
     typeof claims.username === 'string' &&
     (claims.amr === undefined ||

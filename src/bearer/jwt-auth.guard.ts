@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { AppException } from '../common/errors/app.exception.js';
 import { IS_PUBLIC } from '../common/decorators/public.decorator.js';
+import { RouteMetadata } from '../common/decorators/route-metadata.js';
 import { Problem } from '../common/errors/problem.js';
 import { tokenProblem } from './access-token-rules.js';
 import type { AuthenticatedUser, CallerRequest } from '../common/principal/principal.js';
@@ -25,6 +26,10 @@ const NO_TOKEN = 'No auth token';
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
+  private readonly isPublic = new RouteMetadata((handler, controller) =>
+    Boolean(this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [handler, controller])),
+  );
+
   constructor(
     private readonly reflector: Reflector,
     private readonly metrics: MetricsService,
@@ -35,11 +40,7 @@ export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
   }
 
   override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (isPublic) return true;
+    if (this.isPublic.of(context)) return true;
     const request = context.switchToHttp().getRequest<CallerRequest>();
     const token = accessTokenFromRequest(request);
     const claims = token ? this.verified.claimsOf(token) : undefined;
@@ -68,9 +69,10 @@ export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
     request: CallerRequest,
     token: string | null,
   ): Promise<boolean> {
+    const epoch = this.verified.epoch;
     // AuthGuard's canActivate is async: it sets request.user or throws handleRequest's refusal.
     const allowed = await (super.canActivate(context) as Promise<boolean>);
-    if (token && request.user) this.verified.remember(token, request.user.token);
+    if (token && request.user) this.verified.remember(token, request.user.token, epoch);
     return allowed;
   }
 

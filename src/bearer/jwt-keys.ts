@@ -1,92 +1,61 @@
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  createSecretKey,
-  KeyObject,
-} from 'node:crypto';
-import type { JwtModuleOptions } from '@nestjs/jwt';
-import type { Environment, JwtAlgorithm } from '../config/environment.js';
-
-/** The provider of the keys made once at start (see `jwtKeys`). */
-export const JWT_KEYS = Symbol('JWT_KEYS');
-
-export interface PublicJwk {
-  kty: string;
-  kid: string;
-  alg: JwtAlgorithm;
-  use: 'sig';
-  [member: string]: string;
-}
-
-/** The keys of the configured algorithm, made once: jsonwebtoken re-parses a string key per call. */
-export interface JwtKeys {
-  algorithm: JwtAlgorithm;
-  signing: KeyObject;
-  verification: KeyObject;
-  keyId?: string;
-  jwks: PublicJwk[];
-}
-
-// RFC 7638: the required members of the key, in lexicographic order, without whitespace.
-const THUMBPRINT_MEMBERS: Record<string, string[]> = {
-  EC: ['crv', 'kty', 'x', 'y'],
-  RSA: ['e', 'kty', 'n'],
-};
-
-export function jwkThumbprint(jwk: Record<string, unknown>): string {
-  const members = THUMBPRINT_MEMBERS[String(jwk.kty)];
-  if (!members) throw new Error(`No RFC 7638 thumbprint for key type ${String(jwk.kty)}`);
-  const canonical = JSON.stringify(Object.fromEntries(members.map((name) => [name, jwk[name]])));
-  return createHash('sha256').update(canonical).digest('base64url');
-}
-
-type KeySettings = Pick<
-  Environment,
-  'JWT_ALGORITHM' | 'JWT_SECRET' | 'JWT_PRIVATE_KEY' | 'JWT_PUBLIC_KEY'
->;
-
-export function jwtKeys(env: KeySettings): JwtKeys {
-  const algorithm = env.JWT_ALGORITHM;
-  if (algorithm === 'HS256') {
-    const secret = createSecretKey(Buffer.from(env.JWT_SECRET ?? '', 'utf8'));
-    return { algorithm, signing: secret, verification: secret, jwks: [] };
-  }
-  const signing = createPrivateKey(env.JWT_PRIVATE_KEY ?? '');
-  const verification = createPublicKey(env.JWT_PUBLIC_KEY ?? '');
-  const jwk = verification.export({ format: 'jwk' }) as Record<string, string>;
-  const keyId = jwkThumbprint(jwk);
-  return {
-    algorithm,
-    signing,
-    verification,
-    keyId,
-    jwks: [{ ...jwk, kty: jwk.kty, kid: keyId, alg: algorithm, use: 'sig' }],
-  };
-}
+import { type JwtModuleOptions, JwtSecretRequestType } from '@nestjs/jwt';
+import type { Secret } from 'jsonwebtoken';
+import type { Environment } from '../config/environment.js';
+import type { KeyRing } from '../signing-keys/key-ring.service.js';
+import { readTokenHeader } from './token-structure.js';
 
 /** The `at+jwt` media type of RFC 9068, in the `typ` header of every access token. */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
-type ClaimSettings = Pick<Environment, 'JWT_ISSUER' | 'JWT_AUDIENCE'>;
+/** What verifies and signs, as KeyRing answers it. */
+export type SigningKeySource = Pick<KeyRing, 'verificationKey' | 'privateKeyOf'>;
 
 /**
- * JwtModule's options: the algorithm pinned both ways, `iss` and `aud` set and checked. `exp` is
- * in each token's payload (AccessTokenService caps it at its session's expiry).
+ * The key that verifies `token`: the one its header's `kid` names, if that key may verify now.
+ * Throws (a token problem) for a malformed token, a header we must refuse, or an unknown,
+ * retired or revoked `kid`.
  */
-export function jwtModuleOptions(keys: JwtKeys, env: ClaimSettings): JwtModuleOptions {
+export function verificationKeyFor(ring: SigningKeySource, token: string): Secret {
+  const { kid } = readTokenHeader(token);
+  const key = ring.verificationKey(kid);
+  if (!key) throw new UnknownKeyError();
+  // A KeyObject: jsonwebtoken is far faster with one than with a PEM or secret string.
+  return key.verification;
+}
+
+/** jsonwebtoken's own error name, so the refusal maps like any other verification failure. */
+export class UnknownKeyError extends Error {
+  override name = 'JsonWebTokenError';
+  constructor() {
+    super('unknown, retired or revoked signing key');
+  }
+}
+
+type ClaimSettings = Pick<Environment, 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'JWT_ALGORITHM'>;
+
+/**
+ * JwtModule's options: keys from the ring through `secretOrKeyProvider` (for signing, the
+ * private key of the `keyid` the caller signs with; for verifying, the key the token's `kid`
+ * names), the algorithm pinned both ways, `iss` and `aud` set and checked. `exp` is in each
+ * token's payload (AccessTokenService caps it at its session's expiry).
+ */
+export function jwtModuleOptions(ring: SigningKeySource, env: ClaimSettings): JwtModuleOptions {
   return {
-    privateKey: keys.signing,
-    publicKey: keys.verification,
+    secretOrKeyProvider: (requestType, tokenOrPayload, options) =>
+      (requestType === JwtSecretRequestType.SIGN
+        ? ring.privateKeyOf((options as { keyid?: string } | undefined)?.keyid)
+        : verificationKeyFor(
+            ring,
+            typeof tokenOrPayload === 'string' ? tokenOrPayload : '',
+          )) as Secret,
     signOptions: {
-      algorithm: keys.algorithm,
+      algorithm: env.JWT_ALGORITHM,
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
-      ...(keys.keyId && { keyid: keys.keyId }),
-      header: { alg: keys.algorithm, typ: ACCESS_TOKEN_TYPE },
+      header: { alg: env.JWT_ALGORITHM, typ: ACCESS_TOKEN_TYPE },
     },
     verifyOptions: {
-      algorithms: [keys.algorithm],
+      algorithms: [env.JWT_ALGORITHM],
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
     },

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
@@ -7,10 +7,13 @@ import type { Environment } from '../config/environment.js';
 import { checkAccessToken, MAX_TOKEN_LENGTH, tooLong } from './access-token-rules.js';
 import type { AuthenticatedUser } from '../common/principal/principal.js';
 import { accessTokenFromRequest } from './bearer-token.js';
-import { JWT_KEYS, type JwtKeys } from './jwt-keys.js';
+import { KeyRing } from '../signing-keys/key-ring.service.js';
+import { verificationKeyFor } from './jwt-keys.js';
 import { BearerCheckService } from './bearer-check.service.js';
 
 export const JWT_STRATEGY = 'jwt';
+
+type KeyCallback = (error: Error | null, key?: string | Buffer) => void;
 
 /**
  * An oversized token is refused before anything parses it; throwing here reaches the guard
@@ -23,30 +26,42 @@ function boundedAccessToken(request: FastifyRequest): string | null {
 }
 
 /**
- * passport-jwt verifies signature, the pinned algorithm, `iss`, `aud` and `exp`; `validate`
- * checks the `typ` header and the claims, then asks BearerCheckService whether the token is
- * still live. JwtAuthGuard turns passport-jwt's refusals into problem documents.
+ * passport-jwt verifies signature (with the key the token's `kid` names, from the KeyRing), the
+ * pinned algorithm, `iss`, `aud` and `exp`; `validate` checks the `typ` header and the claims,
+ * then asks BearerCheckService whether the token is still live. JwtAuthGuard turns
+ * passport-jwt's refusals into problem documents.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
+  private readonly lifetime: number;
+
   constructor(
-    @Inject(JWT_KEYS) keys: JwtKeys,
+    ring: KeyRing,
     config: ConfigService<Environment, true>,
     private readonly bearerCheck: BearerCheckService,
   ) {
     super({
       jwtFromRequest: boundedAccessToken,
-      // jsonwebtoken takes a KeyObject (and is far faster with one); the typings say Buffer.
-      secretOrKey: keys.verification as unknown as Buffer,
-      algorithms: [keys.algorithm],
+      secretOrKeyProvider: (_request: unknown, token: string, done: KeyCallback) => {
+        let key;
+        try {
+          key = verificationKeyFor(ring, token);
+        } catch (error) {
+          return done(error as Error);
+        }
+        // jsonwebtoken takes a KeyObject (and is far faster with one); the typings say Buffer.
+        done(null, key as unknown as Buffer);
+      },
+      algorithms: [config.get('JWT_ALGORITHM', { infer: true })],
       issuer: config.get('JWT_ISSUER', { infer: true }),
       audience: config.get('JWT_AUDIENCE', { infer: true }),
       // The header too, for its `typ`.
       jsonWebTokenOptions: { complete: true },
     });
+    this.lifetime = config.get('JWT_ACCESS_TTL', { infer: true });
   }
 
   validate(decoded: unknown): AuthenticatedUser | Promise<AuthenticatedUser> {
-    return this.bearerCheck.authenticate(checkAccessToken(decoded));
+    return this.bearerCheck.authenticate(checkAccessToken(decoded, this.lifetime));
   }
 }

@@ -38,7 +38,7 @@ const RECONNECT_MAX_MS = 2000;
 /** While notifications do not reach this instance, how often it tries again. */
 const UNREACHABLE_RETRY_MS = 60_000;
 
-type Notice = Revocation | { kind: 'user'; subject: string };
+type Notice = Revocation | { kind: 'user'; subject: string } | { kind: 'keys' };
 type ProbeOutcome = 'arrived' | 'lost' | 'failed';
 
 /**
@@ -78,6 +78,7 @@ export class RevocationFeed implements OnApplicationBootstrap, OnApplicationShut
   private readonly probes = new Map<string, { client: pg.Client; arrived: () => void }>();
   private readonly roundTrips = new SharedRoundTrip(() => this.roundTrip());
   private readonly freshness = new Freshness(MAX_STATE_AGE_MS);
+  private readonly keyListeners: (() => void)[] = [];
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -91,6 +92,14 @@ export class RevocationFeed implements OnApplicationBootstrap, OnApplicationShut
       config.get('DATABASE_DIRECT_URL', { infer: true }) ??
       config.get('DATABASE_URL', { infer: true });
     writes.subscribe(() => this.freshness.written());
+  }
+
+  /**
+   * Called when the signing keys changed (migration SigningKeys notifies), and after each
+   * (re)connection, as a notification may have been missed while disconnected.
+   */
+  onKeysChanged(listener: () => void): void {
+    this.keyListeners.push(listener);
   }
 
   /** True while the memory is maintained (it may still need a probe before it answers). */
@@ -197,6 +206,7 @@ export class RevocationFeed implements OnApplicationBootstrap, OnApplicationShut
       for (const notice of buffered) this.apply(notice);
       loading = false;
       this.loaded = client;
+      this.keysChanged();
       // Everything committed before the probe was sent is in the log read or the buffer.
       this.freshness.confirmed(probedAt);
       this.reconnectDelay = RECONNECT_MIN_MS;
@@ -250,7 +260,12 @@ export class RevocationFeed implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
+  private keysChanged(): void {
+    for (const listener of this.keyListeners) listener();
+  }
+
   private apply(notice: Notice): void {
+    if (notice.kind === 'keys') return this.keysChanged();
     if (notice.kind === 'user') return this.users.forget(notice.subject);
     if (notice.kind === 'reset' && notice.table === 'users') this.users.clear();
     this.revocations.apply(notice);
@@ -410,6 +425,8 @@ export function parseNotice(payload: string | undefined): Notice | undefined {
       return isText(table) ? { kind, table } : undefined;
     case 'user':
       return isText(subject) ? { kind, subject } : undefined;
+    case 'keys':
+      return { kind };
     default:
       return undefined;
   }

@@ -16,6 +16,21 @@ describe(VerifiedTokens.name, () => {
     expect(tokens.claimsOf('a.b.d')).toBeUndefined();
   });
 
+  it('forgets every token when the keys change, and takes none verified before the change', () => {
+    const tokens = new VerifiedTokens(10, () => NOW);
+    const claims = claimsUntil(NOW / 1000 + 60);
+    tokens.remember('a.b.c', claims);
+    const verifiedAt = tokens.epoch;
+
+    tokens.clear();
+    expect(tokens.claimsOf('a.b.c')).toBeUndefined();
+    // Verified with the keys of before the change, answered after it: not remembered.
+    tokens.remember('a.b.d', claimsUntil(NOW / 1000 + 60), verifiedAt);
+    expect(tokens.claimsOf('a.b.d')).toBeUndefined();
+    tokens.remember('a.b.d', claimsUntil(NOW / 1000 + 60), tokens.epoch);
+    expect(tokens.claimsOf('a.b.d')).toBeDefined();
+  });
+
   it('forgets a token once the current second reaches its exp, as jsonwebtoken does', () => {
     let now = NOW;
     const tokens = new VerifiedTokens(10, () => now);

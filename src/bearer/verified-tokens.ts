@@ -17,6 +17,7 @@ export const MAX_REMEMBERED_TOKEN_LENGTH = 2048;
  */
 export class VerifiedTokens {
   private readonly entries = new Map<string, AccessTokenClaims>();
+  private generation = 0;
 
   constructor(
     private readonly capacity: number,
@@ -39,10 +40,29 @@ export class VerifiedTokens {
     return claims;
   }
 
-  /** Remembers what passport-jwt verified; the claims are frozen, as every request shares them. */
-  remember(token: string, claims: AccessTokenClaims): void {
+  /** Changes with every `clear`: take it before verifying, hand it to `remember` after. */
+  get epoch(): number {
+    return this.generation;
+  }
+
+  /** Forgets every token (the keys that verified them changed, a key may have been revoked). */
+  clear(): void {
+    this.generation += 1;
+    this.entries.clear();
+  }
+
+  /**
+   * Remembers what passport-jwt verified; the claims are frozen, as every request shares them.
+   * Not when the cache was cleared since `epoch`: the key that verified it may be revoked since.
+   */
+  remember(token: string, claims: AccessTokenClaims, epoch = this.generation): void {
     // A `nbf` would make the answer depend on the time before `exp` too; ours carry none.
-    if (this.capacity === 0 || token.length > MAX_REMEMBERED_TOKEN_LENGTH || 'nbf' in claims) {
+    if (
+      this.capacity === 0 ||
+      token.length > MAX_REMEMBERED_TOKEN_LENGTH ||
+      'nbf' in claims ||
+      epoch !== this.generation
+    ) {
       return;
     }
     if (!this.entries.has(token) && this.entries.size >= this.capacity) {

@@ -4,9 +4,10 @@ import { configModuleFor } from '../config/environment-config.js';
 import type { Environment } from '../config/environment.js';
 import { dataSourceOptions } from '../database/data-source.js';
 import { openMigratedDataSource } from '../database/migrate.js';
+import { SigningKeysModule } from '../signing-keys/signing-keys.module.js';
 import { UsersModule } from '../users/users.module.js';
 
-/** Just enough of the app for admin commands: configuration, the database and UsersService. */
+/** Just enough of the app for admin commands: configuration, the database, users and keys. */
 @Module({})
 export class CliModule {
   /** From the environment the command validated (`cliEnvironment`), with its DATABASE_URL. */
@@ -25,6 +26,7 @@ export class CliModule {
           dataSourceFactory: (options) => openMigratedDataSource(options, env.DATABASE_DIRECT_URL),
         }),
         UsersModule,
+        SigningKeysModule,
       ],
     };
   }

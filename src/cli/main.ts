@@ -4,19 +4,24 @@ import { isDatabaseUnavailable } from '../common/database/database-errors.js';
 import { DataDirInUseError, EMBEDDED_DATABASE } from '../database/embedded-postgres.js';
 import { CliError } from './cli-error.js';
 import { createAdmin, CREATE_ADMIN_USAGE } from './create-admin.command.js';
+import { keys, KEYS_USAGE } from './keys.command.js';
 
 const USAGE = `Usage: npm run cli -- <command>
 
 Commands:
   create-admin   create an admin account
+  keys           list, rotate or revoke the keys that sign access tokens
 
-${CREATE_ADMIN_USAGE}`;
+${CREATE_ADMIN_USAGE}
+${KEYS_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   switch (command) {
     case 'create-admin':
       return createAdmin(args);
+    case 'keys':
+      return keys(args);
     case 'help':
     case '--help':
     case '-h':

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withDevelopmentSecret } from './development-secret.js';
-import { validateEnvironment } from './environment.js';
+import { keyEncryptionKeyBytes, validateEnvironment } from './environment.js';
 
 describe(withDevelopmentSecret.name, () => {
   let dataDir: string;
@@ -40,5 +40,18 @@ describe(withDevelopmentSecret.name, () => {
       JWT_PUBLIC_KEY: 'pem',
     });
     expect(withDevelopmentSecret(es256).JWT_SECRET).toBeUndefined();
+  });
+
+  it('generates a 32-byte key-encryption key once, private, and reuses it', async () => {
+    const first = withDevelopmentSecret(validateEnvironment({ DATA_DIR: dataDir }));
+    const kek = String(first.JWT_KEY_ENCRYPTION_KEY);
+    expect(keyEncryptionKeyBytes(kek)).toHaveLength(32);
+    const file = join(dataDir, 'jwt-key-encryption-key');
+    expect((await readFile(file, 'utf8')).trim()).toBe(kek);
+    expect((await stat(file)).mode & 0o077).toBe(0);
+    expect(
+      withDevelopmentSecret(validateEnvironment({ DATA_DIR: dataDir })).JWT_KEY_ENCRYPTION_KEY,
+    ).toBe(kek);
+    expect((await readdir(dataDir)).sort()).toEqual(['jwt-key-encryption-key', 'jwt-secret']);
   });
 });

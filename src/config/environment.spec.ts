@@ -1,7 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import { EnvironmentError, validateEnvironment, webAuthnOrigins } from './environment.js';
+import { randomBytes } from 'node:crypto';
+import {
+  EnvironmentError,
+  publicUrlWarning,
+  validateEnvironment,
+  webAuthnOrigins,
+} from './environment.js';
 
 const strongSecret = 's'.repeat(32);
+const KEK = randomBytes(32).toString('base64');
 
 describe(validateEnvironment.name, () => {
   it('fills in the documented defaults', () => {
@@ -67,18 +74,67 @@ describe(validateEnvironment.name, () => {
     expect(() => validateEnvironment({ RATE_LIMIT_LOGIN_IP: '0' })).toThrow(/RATE_LIMIT_LOGIN_IP/);
   });
 
+  const production = {
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgres://db/auth',
+    JWT_KEY_ENCRYPTION_KEY: KEK,
+  };
+
   it('refuses to start in production without a strong HS256 secret', () => {
-    expect(() => validateEnvironment({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
-    expect(() => validateEnvironment({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toThrow(
-      /JWT_SECRET/,
+    expect(() => validateEnvironment(production)).toThrow(/JWT_SECRET/);
+    expect(() => validateEnvironment({ ...production, JWT_SECRET: 'short' })).toThrow(/JWT_SECRET/);
+    expect(validateEnvironment({ ...production, JWT_SECRET: strongSecret }).JWT_SECRET).toBe(
+      strongSecret,
     );
-    expect(
-      validateEnvironment({ NODE_ENV: 'production', JWT_SECRET: strongSecret }).JWT_SECRET,
-    ).toBe(strongSecret);
+  });
+
+  it('refuses on one line to start in production on the embedded PostgreSQL', () => {
+    for (const DATABASE_URL of [undefined, '', '  ']) {
+      expect(() =>
+        validateEnvironment({ NODE_ENV: 'production', JWT_SECRET: strongSecret, DATABASE_URL }),
+      ).toThrow(/^Invalid configuration: DATABASE_URL must be set in production[^\n]*$/);
+    }
+    expect(validateEnvironment({ JWT_SECRET: strongSecret }).DATABASE_URL).toBeUndefined();
+  });
+
+  it('needs a key-encryption key of 32 bytes in production, in base64 or base64url', () => {
+    const withoutKek = {
+      ...production,
+      JWT_KEY_ENCRYPTION_KEY: undefined,
+      JWT_SECRET: strongSecret,
+    };
+    expect(() => validateEnvironment(withoutKek)).toThrow(
+      /^Invalid configuration: JWT_KEY_ENCRYPTION_KEY must be set in production[^\n]*$/,
+    );
+    const base64url = Buffer.alloc(32, 0xfb).toString('base64url');
+    for (const good of [KEK, base64url, `${base64url}=`]) {
+      expect(validateEnvironment({ JWT_KEY_ENCRYPTION_KEY: good }).JWT_KEY_ENCRYPTION_KEY).toBe(
+        good,
+      );
+    }
+    for (const bad of [
+      'short',
+      randomBytes(16).toString('base64'),
+      randomBytes(48).toString('base64'),
+    ]) {
+      expect(() => validateEnvironment({ JWT_KEY_ENCRYPTION_KEY: bad })).toThrow(
+        /JWT_KEY_ENCRYPTION_KEY must be 32 random bytes/,
+      );
+    }
+  });
+
+  it('publishes a key at least one JWKS max-age before it signs', () => {
+    expect(() => validateEnvironment({ JWKS_MAX_AGE: '300', JWT_KEY_PUBLISH_AHEAD: '60' })).toThrow(
+      /JWT_KEY_PUBLISH_AHEAD must be at least JWKS_MAX_AGE/,
+    );
+    const env = validateEnvironment({ JWKS_MAX_AGE: '1', JWT_KEY_PUBLISH_AHEAD: '2' });
+    expect([env.JWKS_MAX_AGE, env.JWT_KEY_PUBLISH_AHEAD, env.JWT_KEY_ROTATION_DAYS]).toEqual([
+      1, 2, 30,
+    ]);
   });
 
   it('says on one line that JWT_SECRET is missing when compose passes it empty', () => {
-    expect(() => validateEnvironment({ NODE_ENV: 'production', JWT_SECRET: '' })).toThrow(
+    expect(() => validateEnvironment({ ...production, JWT_SECRET: '' })).toThrow(
       /^Invalid configuration: JWT_SECRET must be set to at least 32 characters in production[^\n]*$/,
     );
   });
@@ -126,6 +182,20 @@ describe(validateEnvironment.name, () => {
       /ADMIN_PASSWORD/,
     );
   });
+
+  it('refuses DATABASE_DIRECT_URL without DATABASE_URL, which it would not be a direct path to', () => {
+    const direct = 'postgres://postgres@db:5432/auth';
+    expect(() => validateEnvironment({ DATABASE_DIRECT_URL: direct })).toThrow(
+      'Invalid configuration: DATABASE_DIRECT_URL needs DATABASE_URL: it is a direct connection to the database DATABASE_URL reaches',
+    );
+    expect(() => validateEnvironment({ DATABASE_DIRECT_URL: '' })).not.toThrow();
+    const env = validateEnvironment({
+      DATABASE_URL: 'postgres://pooler:6432/auth',
+      DATABASE_DIRECT_URL: direct,
+    });
+    expect(env.DATABASE_DIRECT_URL).toBe(direct);
+  });
+
   it('reads the mail settings, refusing a mail server that is not an SMTP URL', () => {
     const env = validateEnvironment({
       SMTP_URL: 'smtp://user:secret@mail.example.com:587',
@@ -151,5 +221,45 @@ describe(validateEnvironment.name, () => {
       /RESET_PASSWORD_URL/,
     );
     expect(() => validateEnvironment({ RESET_TOKEN_TTL: '10' })).toThrow(/RESET_TOKEN_TTL/);
+  });
+
+  it('builds the mailed links from PUBLIC_URL, itself by default on PORT', () => {
+    expect(validateEnvironment({ PORT: '8080' })).toEqual(
+      expect.objectContaining({
+        PUBLIC_URL: 'http://localhost:8080',
+        RESET_PASSWORD_URL: 'http://localhost:8080/reset-password',
+        VERIFY_EMAIL_URL: 'http://localhost:8080/verify-email',
+      }),
+    );
+    const proxied = validateEnvironment({
+      PUBLIC_URL: 'https://example.com/auth/',
+      VERIFY_EMAIL_URL: 'https://app.example.com/verify',
+      RESET_PASSWORD_URL: '',
+    });
+    expect(proxied.PUBLIC_URL).toBe('https://example.com/auth');
+    expect(proxied.RESET_PASSWORD_URL).toBe('https://example.com/auth/reset-password');
+    expect(proxied.VERIFY_EMAIL_URL).toBe('https://app.example.com/verify');
+    expect(() => validateEnvironment({ PUBLIC_URL: 'ftp://example.com' })).toThrow(/PUBLIC_URL/);
+  });
+
+  it('warns in production only, when a mailed link leads to a loopback address', () => {
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://db/auth',
+      JWT_KEY_ENCRYPTION_KEY: KEK,
+      JWT_SECRET: strongSecret,
+    };
+    expect(publicUrlWarning(validateEnvironment({}))).toBeUndefined();
+    expect(publicUrlWarning(validateEnvironment(production))).toMatch(
+      /^The mailed links lead to http:\/\/localhost:3000\/reset-password and .*set PUBLIC_URL/,
+    );
+    for (const PUBLIC_URL of ['http://127.0.0.1:3000', 'http://[::1]']) {
+      expect(publicUrlWarning(validateEnvironment({ ...production, PUBLIC_URL }))).toMatch(
+        /PUBLIC_URL/,
+      );
+    }
+    expect(
+      publicUrlWarning(validateEnvironment({ ...production, PUBLIC_URL: 'https://auth.example' })),
+    ).toBeUndefined();
   });
 });

@@ -21,6 +21,8 @@ import { USERNAME_PATTERN } from '../common/validation/username.policy.js';
 // Not EdDSA: jsonwebtoken, under @nestjs/jwt and passport-jwt, can neither sign nor verify it.
 export const JWT_ALGORITHMS = ['HS256', 'ES256', 'RS256'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+/** 32 bytes: 64 hex digits, or base64 (standard or url-safe, padding optional). */
+export const MFA_KEY_PATTERN = /^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const toInt = ({ value }: { value: unknown }) =>
@@ -37,6 +39,8 @@ const emptyToUndefined = ({ value }: { value: unknown }) =>
 /** PEM keys often arrive in one line with literal `\n` sequences. */
 const pem = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() !== '' ? value.replace(/\\n/g, '\n') : undefined;
+
+const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 /**
  * Every variable the service reads, with its default. Validated once at boot; a bad value
@@ -119,6 +123,37 @@ export class Environment {
   @Max(31536000)
   JWT_REFRESH_TTL = 604800;
 
+  /**
+   * 32 random bytes, base64 or base64url: the AES-256-GCM key that seals the signing keys' private
+   * material in the database. Required in production; generated into DATA_DIR otherwise.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  JWT_KEY_ENCRYPTION_KEY?: string;
+
+  /** Seconds relying parties may cache `/.well-known/jwks.json` (its Cache-Control max-age). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86400)
+  JWKS_MAX_AGE = 300;
+
+  /** Seconds a new signing key is published before it signs; unset: twice JWKS_MAX_AGE. */
+  @Transform((params) => toInt({ value: emptyToUndefined(params) }))
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(30 * 86400)
+  JWT_KEY_PUBLISH_AHEAD?: number;
+
+  /** Days between automatic rotations of the signing key; 0: only by hand. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3650)
+  JWT_KEY_ROTATION_DAYS = 30;
+
   /** Verified access tokens remembered until their `exp` (skipping a second verification); 0: off. */
   @Transform(toInt)
   @IsInt()
@@ -183,6 +218,20 @@ export class Environment {
   @IsInt()
   @Min(1)
   RATE_LIMIT_LOGIN_IP = 30;
+
+  /** Failed logins in a row that lock a login name (from any IP); 0 turns lockout off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  LOCKOUT_THRESHOLD = 10;
+
+  /** The first lockout's length, seconds; each further one doubles it, up to an hour. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  LOCKOUT_SECONDS = 60;
 
   @Transform(toInt)
   @IsInt()
@@ -254,13 +303,30 @@ export class Environment {
   @Max(60)
   MAIL_SHUTDOWN_TIMEOUT = 3;
 
-  /** The page that takes a password-reset token as its `token` query parameter. */
-  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
-  RESET_PASSWORD_URL = 'http://localhost:3000/reset-password';
+  /**
+   * The address users reach this service at (scheme, host, port, and a path prefix if a proxy
+   * adds one): the mailed links lead to its /reset-password and /verify-email pages. Default
+   * `http://localhost:<PORT>`, which only works on the machine that runs the service.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl(HTTP_URL)
+  PUBLIC_URL!: string;
+
+  /**
+   * The page that takes a password-reset token as its `token` query parameter: by default the
+   * one this service serves, `PUBLIC_URL/reset-password`; a team with its own front end sets its own.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl(HTTP_URL)
+  RESET_PASSWORD_URL!: string;
 
   /** The page that takes an email-verification token as its `token` query parameter. */
-  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
-  VERIFY_EMAIL_URL = 'http://localhost:3000/verify-email';
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl(HTTP_URL)
+  VERIFY_EMAIL_URL!: string;
 
   /** Lifetime of a password-reset token, seconds. */
   @Transform(toInt)
@@ -272,6 +338,25 @@ export class Environment {
   @Transform(toBoolean)
   @IsBoolean()
   REQUIRE_VERIFIED_EMAIL = false;
+
+  /**
+   * 32 bytes (base64 or 64 hex digits) that seal the TOTP secrets and key the recovery-code
+   * hashes. Unset: derived from the signing key (with a warning in production), so that a
+   * rotated JWT secret voids every enrolled authenticator. Changing it does the same.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @Matches(MFA_KEY_PATTERN, {
+    message: '$property must be 32 bytes as base64 (44 characters) or hex (64 digits)',
+  })
+  MFA_ENCRYPTION_KEY?: string;
+
+  /** The issuer authenticator apps show next to the account (the `otpauth://` URI's issuer). */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  MFA_ISSUER = 'auth-service';
 
   /** Forgot-password and verification mails per target address and RATE_LIMIT_MAIL_WINDOW. */
   @Transform(toInt)
@@ -337,12 +422,34 @@ export class Environment {
   ADMIN_PASSWORD?: string;
 }
 
+/** The bytes of a JWT_KEY_ENCRYPTION_KEY (base64 or base64url), or undefined for a bad one. */
+export function keyEncryptionKeyBytes(value: string): Buffer | undefined {
+  const text = value.trim();
+  if (!/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) return undefined;
+  const bytes = Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  return bytes.length === 32 ? bytes : undefined;
+}
+
+const isKeyEncryptionKey = (value: string) => keyEncryptionKeyBytes(value) !== undefined;
+
+/** Seconds a new signing key is published before it signs. */
+export const publishAheadSeconds = (
+  env: Pick<Environment, 'JWT_KEY_PUBLISH_AHEAD' | 'JWKS_MAX_AGE'>,
+) => env.JWT_KEY_PUBLISH_AHEAD ?? 2 * env.JWKS_MAX_AGE;
+
 export class EnvironmentError extends Error {
   override name = 'EnvironmentError';
 }
 
 function checkCombinations(env: Environment): string[] {
   const problems: string[] = [];
+  // The embedded PostgreSQL is a developer's `npm start`: in production it would keep every
+  // account inside one container's disk, and the production image does not even ship it.
+  if (env.NODE_ENV === 'production' && !env.DATABASE_URL) {
+    problems.push(
+      'DATABASE_URL must be set in production (the embedded PostgreSQL is for development only)',
+    );
+  }
   if (env.JWT_ALGORITHM === 'HS256') {
     if (env.NODE_ENV === 'production' && (env.JWT_SECRET?.length ?? 0) < 32) {
       problems.push('JWT_SECRET must be set to at least 32 characters in production (HS256)');
@@ -356,6 +463,28 @@ function checkCombinations(env: Environment): string[] {
     if (!env.JWT_PUBLIC_KEY) {
       problems.push(`JWT_PUBLIC_KEY (PEM) is required with JWT_ALGORITHM=${env.JWT_ALGORITHM}`);
     }
+  }
+  if (env.DATABASE_DIRECT_URL && !env.DATABASE_URL) {
+    // Without DATABASE_URL the app runs its embedded PostgreSQL; a direct URL would send the
+    // migrations and the revocation feed to some other database.
+    problems.push(
+      'DATABASE_DIRECT_URL needs DATABASE_URL: it is a direct connection to the database DATABASE_URL reaches',
+    );
+  }
+  if (env.JWT_KEY_ENCRYPTION_KEY !== undefined) {
+    if (!isKeyEncryptionKey(env.JWT_KEY_ENCRYPTION_KEY)) {
+      problems.push('JWT_KEY_ENCRYPTION_KEY must be 32 random bytes in base64 or base64url');
+    }
+  } else if (env.NODE_ENV === 'production' && !problems.length) {
+    // After the signing key's own problem, if any: a stopped container shows one line.
+    problems.push(
+      'JWT_KEY_ENCRYPTION_KEY must be set in production (32 random bytes in base64: openssl rand -base64 32)',
+    );
+  }
+  if (env.JWT_KEY_PUBLISH_AHEAD !== undefined && env.JWT_KEY_PUBLISH_AHEAD < env.JWKS_MAX_AGE) {
+    problems.push(
+      'JWT_KEY_PUBLISH_AHEAD must be at least JWKS_MAX_AGE: a relying party caching the JWKS must see a key before it signs',
+    );
   }
   problems.push(...webAuthnOriginProblems(env));
   const admin = [env.ADMIN_EMAIL, env.ADMIN_USERNAME, env.ADMIN_PASSWORD];
@@ -417,5 +546,32 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   if (problems.length) {
     throw new EnvironmentError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
+  return withLinkDefaults(env);
+}
+
+/** PUBLIC_URL, and the two mailed pages under it, where the environment leaves them unset. */
+function withLinkDefaults(env: Environment): Environment {
+  env.PUBLIC_URL = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+  env.RESET_PASSWORD_URL ??= `${env.PUBLIC_URL}/reset-password`;
+  env.VERIFY_EMAIL_URL ??= `${env.PUBLIC_URL}/verify-email`;
   return env;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * In production, the warning that the mailed links lead to a loopback address (PUBLIC_URL
+ * unset, or set to localhost): they work for nobody but the machine itself. Else undefined.
+ */
+export function publicUrlWarning(env: Environment): string | undefined {
+  if (env.NODE_ENV !== 'production') return undefined;
+  const local = [env.RESET_PASSWORD_URL, env.VERIFY_EMAIL_URL].filter((link) =>
+    LOOPBACK_HOSTS.has(new URL(link).hostname),
+  );
+  if (!local.length) return undefined;
+  return (
+    `The mailed links lead to ${local.join(' and ')}, which only this machine reaches: set ` +
+    'PUBLIC_URL to the address users reach this service at (or RESET_PASSWORD_URL and ' +
+    'VERIFY_EMAIL_URL to your own pages).'
+  );
 }

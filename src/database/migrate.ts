@@ -21,7 +21,14 @@ export async function openMigratedDataSource(
   delete extra.Client;
   const url = directUrl ?? (options as { url?: string }).url;
   await migrate(
-    new DataSource({ ...options, url, extra, migrationsRun: false } as DataSourceOptions),
+    // The plain `pg` driver: its short-lived pool is not the one the app's DatabasePool holds.
+    new DataSource({
+      ...options,
+      url,
+      extra,
+      driver: undefined,
+      migrationsRun: false,
+    } as DataSourceOptions),
   );
   return new DataSource({ ...options, migrationsRun: false }).initialize();
 }

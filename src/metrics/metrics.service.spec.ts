@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { HttpAdapterHost } from '@nestjs/core';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { DataSource } from 'typeorm';
+import { DatabasePool } from '../common/database/database-pool.js';
 import { MetricsService } from './metrics.service.js';
 
 /** The sample lines of one metric whose labels include every given pair. */
@@ -27,7 +27,7 @@ describe(MetricsService.name, () => {
   const metrics = (instance?: FastifyInstance) =>
     new MetricsService(
       { httpAdapter: { getInstance: () => instance } } as unknown as HttpAdapterHost,
-      { driver: {} } as unknown as DataSource,
+      new DatabasePool(),
     );
 
   it('hands the bearer checks counted since the last scrape to the counter, each once', async () => {

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyInstance, onResponseHookHandler } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Pool } from 'pg';
-import { DataSource } from 'typeorm';
+import { DatabasePool } from '../common/database/database-pool.js';
 import { DurationHistogram, DurationSeries } from './duration-histogram.js';
 
 /** What a client got from a login or refresh, read from the answer's status. */
@@ -81,7 +80,7 @@ export class MetricsService {
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly database: DatabasePool,
   ) {
     collectDefaultMetrics({ register: this.registry });
     // Three of prom-client's defaults are gauges named `*_total` (nodejs_active_handles_total,
@@ -193,7 +192,7 @@ export class MetricsService {
 
   private poolGauge(name: string, help: string, read: (pool: Pool) => number): void {
     this.gauge(name, help, () => {
-      const pool = (this.dataSource.driver as unknown as { master?: Pool }).master;
+      const pool = this.database.opened;
       return pool ? read(pool) : 0;
     });
   }

@@ -113,12 +113,59 @@ describe(RevocationService.name, () => {
     );
   });
 
-  it('fails the logout when its event cannot be recorded, so nothing half-commits', async () => {
-    sessions.revoke.mockResolvedValueOnce(true);
-    blocklist.add.mockResolvedValueOnce(undefined);
-    events.record.mockRejectedValueOnce(new Error('disk full'));
+  describe('a logout and its event', () => {
+    /**
+     * A transaction that keeps what its writes did until the work resolves: on a throw nothing
+     * is kept. A write outside any open transaction (no `tx`, or another one) counts at once,
+     * as autocommit would. The repositories record their writes through `write`.
+     */
+    let committed: string[];
+    beforeEach(() => {
+      committed = [];
+      const open = new Map<Transaction, string[]>();
+      const write = (what: string, given?: Transaction) => {
+        const writes = given && open.get(given);
+        if (writes) writes.push(what);
+        else committed.push(what);
+      };
+      const transactions = automock(Transactions);
+      transactions.run.mockImplementation((async (work: (t: Transaction) => Promise<unknown>) => {
+        const own = { transaction: 'open' } as unknown as Transaction;
+        open.set(own, []);
+        try {
+          const result = await work(own);
+          committed.push(...open.get(own)!);
+          return result;
+        } finally {
+          open.delete(own);
+        }
+      }) as Transactions['run']);
+      sessions.revoke.mockImplementation((_user, _session, _at, given) => {
+        write('session revoked', given);
+        return Promise.resolve(true);
+      });
+      blocklist.add.mockImplementation((_entry, given) => {
+        write('token blocked', given);
+        return Promise.resolve();
+      });
+      events.record.mockImplementation((_event, _client, given) => {
+        write('event recorded', given);
+        return Promise.resolve();
+      });
+      sut = new RevocationService(sessions, blocklist, log, transactions, events);
+    });
 
-    await expect(sut.revokeCurrent(claims, client)).rejects.toThrow('disk full');
+    it('commit together', async () => {
+      await sut.revokeCurrent(claims, client);
+      expect(committed).toEqual(['session revoked', 'token blocked', 'event recorded']);
+    });
+
+    it('fails the logout when its event cannot be recorded, so nothing half-commits', async () => {
+      events.record.mockRejectedValueOnce(new Error('disk full'));
+      await expect(sut.revokeCurrent(claims, client)).rejects.toThrow('disk full');
+      // Not the session, not the token: both were written in the transaction that failed.
+      expect(committed).toEqual([]);
+    });
   });
 
   describe('prune', () => {

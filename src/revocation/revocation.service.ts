@@ -50,6 +50,11 @@ export class RevocationService {
     return this.sessions.revoke(userId, sessionId, new Date(), tx);
   }
 
+  /** Revokes the session a refresh token (current or retired) belongs to; which, if any. */
+  revokeSessionOfRefreshToken(tokenHash: string, tx?: Transaction) {
+    return this.sessions.revokeByRefreshTokenHash(tokenHash, new Date(), tx);
+  }
+
   /** Revokes every live session of a user, but the one in `except` when given. */
   revokeAllSessions(userId: string, except?: string, tx?: Transaction): Promise<void> {
     return this.sessions.revokeAll(userId, new Date(), except, tx);

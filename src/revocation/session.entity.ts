@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { AuthAssurance } from '../common/principal/principal.js';
+import type { Aal } from '../common/principal/principal.js';
 
 /** One login. Holds the hash of its current refresh token; never the token itself. */
 @Entity({ name: 'sessions' })
@@ -31,10 +31,10 @@ export class Session {
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
 
-  /** RFC 8176 methods of the login that started the session; its tokens carry them. */
+  /** How the login was made (RFC 8176); every token of the session carries it. */
   @Column({ type: 'text', array: true })
   amr: string[];
 
   @Column({ type: 'varchar', length: 8 })
-  aal: AuthAssurance;
+  aal: Aal;
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
 import { type Transaction, within } from '../common/database/transactions.js';
+import type { Authentication } from '../common/principal/principal.js';
 import { RetiredRefreshToken } from './retired-refresh-token.entity.js';
 import { RevocationWrites } from './revocation-writes.js';
 import { Session } from './session.entity.js';
@@ -32,7 +33,7 @@ export class SessionsRepository {
     presentedHash: string,
     next: SessionUse & Pick<Session, 'refreshTokenHash' | 'expiresAt'>,
     tx: Transaction,
-  ): Promise<(Pick<Session, 'amr' | 'aal'> & { sessionId: string; userId: string }) | undefined> {
+  ): Promise<({ sessionId: string; userId: string } & Authentication) | undefined> {
     const result = await within(this.sessions, tx)
       .createQueryBuilder()
       .update(Session)
@@ -44,7 +45,7 @@ export class SessionsRepository {
       })
       .returning('id, user_id, amr, aal')
       .execute();
-    const [row] = result.raw as ({ id: string; user_id: string } & Pick<Session, 'amr' | 'aal'>)[];
+    const [row] = result.raw as ({ id: string; user_id: string } & Authentication)[];
     return row && { sessionId: row.id, userId: row.user_id, amr: row.amr, aal: row.aal };
   }
 
@@ -73,7 +74,7 @@ export class SessionsRepository {
   async touchLive(
     sessionId: string,
     use: SessionUse,
-  ): Promise<Pick<Session, 'refreshTokenHash' | 'expiresAt' | 'amr' | 'aal'> | undefined> {
+  ): Promise<(Pick<Session, 'refreshTokenHash' | 'expiresAt'> & Authentication) | undefined> {
     const result = await this.sessions
       .createQueryBuilder()
       .update(Session)
@@ -81,10 +82,10 @@ export class SessionsRepository {
       .where({ id: sessionId, revokedAt: IsNull(), expiresAt: MoreThan(use.lastUsedAt) })
       .returning('refresh_token_hash, expires_at, amr, aal')
       .execute();
-    const [row] = result.raw as ({ refresh_token_hash: string; expires_at: Date } & Pick<
-      Session,
-      'amr' | 'aal'
-    >)[];
+    const [row] = result.raw as ({
+      refresh_token_hash: string;
+      expires_at: Date;
+    } & Authentication)[];
     return (
       row && {
         refreshTokenHash: row.refresh_token_hash,
@@ -112,6 +113,33 @@ export class SessionsRepository {
     const revoked = (result.affected ?? 0) > 0;
     if (revoked) this.writes.written(tx);
     return revoked;
+  }
+
+  /**
+   * Revokes the unrevoked session whose current refresh token, or one it retired, hashes to
+   * `tokenHash`: what revoking a refresh token (RFC 7009) ends. Undefined when there is none.
+   */
+  async revokeByRefreshTokenHash(
+    tokenHash: string,
+    at: Date,
+    tx?: Transaction,
+  ): Promise<{ sessionId: string; userId: string } | undefined> {
+    const result = await within(this.sessions, tx)
+      .createQueryBuilder()
+      .update(Session)
+      .set({ revokedAt: at })
+      .where('revoked_at IS NULL')
+      .andWhere(
+        '(refresh_token_hash = :tokenHash OR id = ' +
+          '(SELECT session_id FROM retired_refresh_tokens WHERE token_hash = :tokenHash))',
+        { tokenHash },
+      )
+      .returning('id, user_id')
+      .execute();
+    const [row] = result.raw as { id: string; user_id: string }[];
+    if (!row) return undefined;
+    this.writes.written(tx);
+    return { sessionId: row.id, userId: row.user_id };
   }
 
   /** Revokes every unrevoked session of the user but `except`. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
 import { Repository } from 'typeorm';
+import { DatabasePool } from '../common/database/database-pool.js';
 import { likePattern } from '../common/pagination/paginated.js';
 import { Template } from './template.entity.js';
 
@@ -66,12 +66,10 @@ interface TemplateRow {
 /** The templates table. No rules here: the service decides what a result means. */
 @Injectable()
 export class TemplatesRepository {
-  constructor(@InjectRepository(Template) private readonly templates: Repository<Template>) {}
-
-  /** `PostgresDriver.master`: the `pg` pool TypeORM queries through (typed `any` there). */
-  private get pool(): Pool {
-    return (this.templates.manager.connection.driver as unknown as { master: Pool }).master;
-  }
+  constructor(
+    @InjectRepository(Template) private readonly templates: Repository<Template>,
+    private readonly database: DatabasePool,
+  ) {}
 
   async insert(values: NewTemplate): Promise<Template> {
     const template = this.templates.create({ ...values, version: 1 });
@@ -86,7 +84,7 @@ export class TemplatesRepository {
    * hydration, and only the columns a representation needs.
    */
   async findOwned({ id, ownerId }: OwnedTemplateKey): Promise<TemplateView | null> {
-    const { rows } = await this.pool.query<TemplateView>(FIND_OWNED, [id, ownerId]);
+    const { rows } = await this.database.pool.query<TemplateView>(FIND_OWNED, [id, ownerId]);
     return rows[0] ?? null;
   }
 

@@ -99,12 +99,28 @@ describe(UsersService.name, () => {
     it('writes only the given fields and answers the fresh row', async () => {
       const user = aUser();
       users.update.mockResolvedValueOnce(undefined);
-      users.findById.mockResolvedValueOnce({ ...user, username: 'ada_k' });
+      // What only the database knows after the write: a merge of the changes into `user` in
+      // memory would answer the old updatedAt and name.
+      const updatedAt = new Date('2026-12-01T08:30:00.000Z');
+      users.findById.mockResolvedValueOnce({
+        ...user,
+        username: 'ada_k',
+        name: 'Set meanwhile',
+        updatedAt,
+      });
 
       const result = await sut.updateProfile(user, { username: 'ada_k' });
 
       expect(users.update).toHaveBeenCalledWith(user.id, { username: 'ada_k' });
-      expect(result.username).toBe('ada_k');
+      expect(users.findById).toHaveBeenCalledWith(user.id);
+      expect(users.findById.mock.invocationCallOrder[0]).toBeGreaterThan(
+        users.update.mock.invocationCallOrder[0],
+      );
+      expect(result).toMatchObject({
+        username: 'ada_k',
+        name: 'Set meanwhile',
+        updatedAt: updatedAt.toISOString(),
+      });
     });
 
     it('clears the name with null', async () => {
@@ -312,14 +328,20 @@ describe(UsersService.name, () => {
       });
     });
 
-    it('changes a name without revoking anything', async () => {
+    it('changes a name without revoking anything, and answers the row as saved', async () => {
       const user = aUser();
       givenLocked(user, []);
-      savesAsGiven();
+      const updatedAt = new Date('2026-12-01T08:30:00.000Z');
+      users.save.mockImplementationOnce((given) => Promise.resolve({ ...given, updatedAt }));
 
       const result = await sut.update(user.id, { name: 'Ada L.' }, actingAdmin, client);
 
-      expect(result.name).toBe('Ada L.');
+      // The change reached the write, and the answer is what the write returned.
+      expect(users.save).toHaveBeenCalledWith(
+        expect.objectContaining({ id: user.id, name: 'Ada L.', role: Role.User, isActive: true }),
+        tx,
+      );
+      expect(result).toMatchObject({ name: 'Ada L.', updatedAt: updatedAt.toISOString() });
       expect(revocation.revokeAllSessions).not.toHaveBeenCalled();
     });
 

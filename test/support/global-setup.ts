@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import Module from 'node:module';
 import type { TestDatabase } from './database.js';
 
@@ -46,6 +47,9 @@ export default async function globalSetup(): Promise<void> {
     ...connectionEnv(globalThis.e2eDatabase.url),
     E2E_DIRECT_URL: globalThis.e2eDatabase.url,
     JWT_SECRET: 'e2e-secret-that-is-long-enough-for-hs256-0123456789',
+    // One key-encryption key for the run: the servers a spec starts read the same keys.
+    JWT_KEY_ENCRYPTION_KEY:
+      process.env.JWT_KEY_ENCRYPTION_KEY ?? randomBytes(32).toString('base64'),
     BCRYPT_ROUNDS: '4',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     RATE_LIMIT_ENABLED: 'false',

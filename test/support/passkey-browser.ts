@@ -1,8 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Browser, type CDPSession, chromium, type Page } from 'playwright-core';
-
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 
 /**
  * The browser side of passkeys, as a client developer writes it: fetch the options, hand them
@@ -55,7 +53,6 @@ export interface ApiReply {
 export class PasskeyPage {
   private readonly instances = new Map<string, string>();
   private server?: Server;
-  private browser?: Browser;
   private page?: Page;
   private cdp?: CDPSession;
   private authenticatorId?: string;
@@ -76,18 +73,9 @@ export class PasskeyPage {
     this.instances.set(name, url);
   }
 
-  async open(): Promise<void> {
-    this.browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-      ],
-    });
-    this.page = await this.browser.newPage();
+  /** Opens the page in `context` (from `useBrowser`, which closes it with the browser). */
+  async open(context: BrowserContext): Promise<void> {
+    this.page = await context.newPage();
     await this.page.goto(`${this.origin}/`);
     this.cdp = await this.page.context().newCDPSession(this.page);
     await this.cdp.send('WebAuthn.enable');
@@ -156,7 +144,6 @@ export class PasskeyPage {
   }
 
   async close(): Promise<void> {
-    await this.browser?.close();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) =>
       this.server ? this.server.close(() => resolve()) : resolve(),

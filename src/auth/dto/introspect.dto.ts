@@ -1,8 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNotEmpty, IsString } from 'class-validator';
 import { Role } from '../../common/principal/principal.js';
+import { OAuthClientFields } from './oauth-client-fields.js';
 
-export class IntrospectDto {
+/** JSON, or a form body as RFC 7662 clients send it. */
+export class IntrospectDto extends OAuthClientFields {
   @ApiProperty({
     description: 'An access token',
     example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9...',

@@ -73,6 +73,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (errors?.length) document.errors = errors;
 
     reply.header('x-request-id', String(request.id));
+    // A refusal is about this request only: never kept, not even on a route whose answers are.
+    reply.header('cache-control', 'no-store');
     for (const [name, value] of Object.entries(resolved.exception?.options.headers ?? {})) {
       reply.header(name, value);
     }

@@ -9,20 +9,17 @@ export enum Role {
   Admin = 'admin',
 }
 
-/** Authentication assurance level of a login (NIST SP 800-63B). */
-export type AuthAssurance = 'aal1' | 'aal2';
+/** Authentication assurance level: `aal2` when a second factor was used. */
+export type Aal = 'aal1' | 'aal2';
 
-/**
- * How a session's user proved who they are: RFC 8176 method names (`pwd`, `hwk`, `user`, ...)
- * and the assurance level they add up to. Kept with the session, so a refresh keeps them.
- */
-export interface SessionAuthentication {
+/** How a session's login was made: RFC 8176 method references and the assurance level. */
+export interface Authentication {
   amr: string[];
-  aal: AuthAssurance;
+  aal: Aal;
 }
 
-/** A password login. */
-export const PASSWORD_AUTHENTICATION: SessionAuthentication = { amr: ['pwd'], aal: 'aal1' };
+export const PASSWORD_LOGIN: Authentication = { amr: ['pwd'], aal: 'aal1' };
+export const PASSWORD_AND_OTP_LOGIN: Authentication = { amr: ['pwd', 'otp'], aal: 'aal2' };
 
 /** The claims of a verified access token. */
 export interface AccessTokenClaims {
@@ -35,9 +32,9 @@ export interface AccessTokenClaims {
   exp: number;
   role: Role;
   username: string;
-  /** Absent only from tokens signed before sessions recorded how their login was made. */
+  /** Absent from tokens issued before MFA existed: read as a password login. */
   amr?: string[];
-  aal?: AuthAssurance;
+  aal?: Aal;
 }
 
 /** The caller's account as it is now (the users row, without its password hash). */

@@ -39,6 +39,14 @@ export class ProblemDocumentDto {
   errors?: FieldErrorDto[];
 }
 
+/** Members some problems carry besides the six every problem has. */
+const EXTENSION_EXAMPLES: Partial<Record<Problem, Record<string, unknown>>> = {
+  [Problem.MfaRequired]: {
+    mfaToken: 'Hk3u9Qx0b1Zr8mV2s7Lw4pYc6Ne5Td0Ja9Gf3Ri2Uo8',
+    methods: ['totp', 'recovery_code'],
+  },
+};
+
 /** Documents the problem answers of a route, grouped by status. */
 export function ApiProblems(...problems: Problem[]) {
   const byStatus = new Map<number, Problem[]>();
@@ -66,6 +74,7 @@ export function ApiProblems(...problems: Problem[]) {
                     detail: PROBLEMS[p].title,
                     instance: '/api/v1/...',
                     requestId: '7d3c2b1a-0f9e-4d8c-b7a6-5e4f3d2c1b0a',
+                    ...EXTENSION_EXAMPLES[p],
                   },
                 },
               ]),
