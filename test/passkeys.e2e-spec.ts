@@ -5,6 +5,7 @@ import { useBrowser } from './support/browser.js';
 import { sql } from './support/database.js';
 import { PasskeyPage } from './support/passkey-browser.js';
 import { within } from './support/poll.js';
+import { awayFromStepBoundary, codeAt, currentStep } from './support/totp.js';
 import { buildOnce, type Server, startServer } from './support/server.js';
 
 const A = '/a/api/v1';
@@ -67,6 +68,80 @@ describe('Passkeys in a browser (e2e)', () => {
   const eventsOf = async (tokens: Tokens) =>
     ((await a.get('/api/v1/users/me/security-events', { token: tokens.access_token })).body
       .data as { type: string; details: Record<string, unknown> }[]) ?? [];
+
+  /** Turns TOTP on for a user signed in with `tokens` (which it ends, as every session). */
+  async function turnOnTotp(user: { password: string }, tokens: Tokens) {
+    const started = await a.post('/api/v1/auth/mfa/totp', {
+      token: tokens.access_token,
+      body: { password: user.password },
+    });
+    expect(started.status).toBe(201);
+    await awayFromStepBoundary();
+    const confirmed = await a.post('/api/v1/auth/mfa/totp/confirm', {
+      token: tokens.access_token,
+      body: { code: codeAt(started.body.secret as string, currentStep()) },
+    });
+    expect(confirmed.status).toBe(200);
+  }
+
+  async function mfaRequired(user: { email: string; password: string }): Promise<string> {
+    const reply = await a.post('/api/v1/auth/login', {
+      body: { email: user.email, password: user.password },
+    });
+    expect(reply.status).toBe(403);
+    expect(reply.body.type).toMatch(/mfa-required$/);
+    expect(reply.body.methods).toEqual(['totp', 'recovery_code', 'passkey']);
+    return reply.body.mfaToken as string;
+  }
+
+  it('answers the mfa-required of a password login: aal2 with pwd and hwk, the mfaToken spent', async () => {
+    const { user, tokens } = await withPasskey();
+    await turnOnTotp(user, tokens);
+    const mfaToken = await mfaRequired(user);
+
+    // Options from one instance, the answer to the other.
+    const reply = await page.secondFactor(B, mfaToken);
+    expect(reply.status).toBe(200);
+    expect(decodeJwt(reply.body.access_token as string)).toMatchObject({
+      sub: user.id,
+      amr: ['pwd', 'hwk', 'user'],
+      aal: 'aal2',
+    });
+    const me = await a.get('/api/v1/users/me', { token: reply.body.access_token as string });
+    expect(me.status).toBe(200);
+
+    const again = await page.secondFactor(A, mfaToken);
+    expect(again.status).toBe(401);
+    expect(again.body.type).toMatch(/mfa-token-invalid$/);
+  });
+
+  it('refuses an assertion not made for the mfaToken, and counts it against the token', async () => {
+    const { user, tokens } = await withPasskey();
+    await turnOnTotp(user, tokens);
+    const mfaToken = await mfaRequired(user);
+
+    // The user's own passkey, but asserted for passwordless options: not bound to this login.
+    const passwordless = await page.assertPasskey(A);
+    const reply = await page.post(`${A}${SIGN_IN}`, { response: passwordless, mfaToken });
+    expect(reply.status).toBe(401);
+    expect(reply.body.type).toMatch(/passkey-invalid$/);
+    const failed = await sql(
+      directUrl(),
+      `SELECT failed_attempts FROM mfa_challenges WHERE user_id = $1`,
+      [user.id],
+    );
+    expect(failed.rows).toEqual([{ failed_attempts: 1 }]);
+
+    // Options asked with the token, and the answer: the login finishes.
+    const own = await page.secondFactor(A, mfaToken);
+    expect(own.status).toBe(200);
+  });
+
+  it('refuses options for an unknown mfaToken', async () => {
+    const reply = await page.post(`${A}${SIGN_IN}/options`, { mfaToken: 'not-a-token' });
+    expect(reply.status).toBe(401);
+    expect(reply.body.type).toMatch(/mfa-token-invalid$/);
+  });
 
   it('registers a passkey, lists it and records the registration', async () => {
     const { tokens, passkey } = await withPasskey('Laptop');

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Module, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
 import { AccountModule } from '../account/account.module.js';
@@ -8,6 +8,8 @@ import { Transactions } from '../common/database/transactions.js';
 import type { Environment } from '../config/environment.js';
 import { LockoutModule } from '../lockout/lockout.module.js';
 import { PasskeysModule } from '../passkeys/passkeys.module.js';
+import { PasskeySecondFactor } from '../passkeys/passkey-second-factor.js';
+import { SecondFactors } from '../mfa/second-factors.js';
 import { RevocationModule } from '../revocation/revocation.module.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { KeyRing } from '../signing-keys/key-ring.service.js';
@@ -48,4 +50,14 @@ import { MfaController } from './mfa.controller.js';
   providers: [AuthService, AccessTokenService, SessionsService, Transactions],
   exports: [AuthService],
 })
-export class AuthModule {}
+export class AuthModule implements OnModuleInit {
+  constructor(
+    private readonly secondFactors: SecondFactors,
+    private readonly passkeySecondFactor: PasskeySecondFactor,
+  ) {}
+
+  /** Passkeys answer a password login's `mfa-required` (their route is in this module). */
+  onModuleInit(): void {
+    this.secondFactors.register(this.passkeySecondFactor);
+  }
+}

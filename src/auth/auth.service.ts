@@ -12,6 +12,7 @@ import { PasswordService } from '../users/password.service.js';
 import { UserDto } from '../users/user.dto.js';
 import { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { AccessTokenService } from './access-token.service.js';
 import {
   type AccessTokenClaims,
@@ -188,6 +189,41 @@ export class AuthService {
       throw new AppException(Problem.PasskeyInvalid, 'The passkey could not be verified.');
     }
     return this.tokenResponse(user, grant);
+  }
+
+  /** Options for a passkey sign-in; with an `mfaToken`, bound to that login's user. */
+  async passkeyRequestOptions(mfaToken?: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    const userId = mfaToken === undefined ? null : await this.mfa.pendingUser(mfaToken);
+    return this.passkeyAssertions.options(userId);
+  }
+
+  /**
+   * A passkey as the second step of a password login that answered `mfa-required`: the assertion
+   * must be the user's (from options asked with the same `mfaToken`); then the token is redeemed
+   * and the session is `aal2`. A refused assertion counts against the token like a wrong code.
+   */
+  async passkeySecondFactor(
+    credential: unknown,
+    mfaToken: string,
+    client: ClientInfo,
+  ): Promise<TokenResponseDto> {
+    const expectedUserId = await this.mfa.pendingUser(mfaToken);
+    let assertion: VerifiedAssertion;
+    try {
+      assertion = await this.passkeyAssertions.verify(credential, client, expectedUserId);
+    } catch (error) {
+      const refused = () => Promise.resolve(false);
+      await this.mfa.redeemChallenge(mfaToken, 'passkey', refused, client).catch(() => undefined);
+      throw error;
+    }
+    const { userId } = await this.mfa.redeemChallenge(
+      mfaToken,
+      'passkey',
+      (userId) => Promise.resolve(userId === assertion.userId),
+      client,
+    );
+    const amr = ['pwd', 'hwk', ...(assertion.userVerified ? ['user'] : [])];
+    return this.finishSecondFactor(userId, { amr, aal: 'aal2' }, client);
   }
 
   /** The second step of a login that answered `mfa-required`: a TOTP or recovery code. */

@@ -6,9 +6,11 @@ import { Public } from '../common/decorators/public.decorator.js';
 import { Problem } from '../common/errors/problem.js';
 import type { ClientInfo } from '../common/principal/client-info.js';
 import { ApiProblems, BODY_PROBLEMS } from '../common/swagger/api-problems.decorator.js';
-import { PasskeyAuthenticationDto } from '../passkeys/dto/passkey-authentication.dto.js';
+import {
+  PasskeyAuthenticationDto,
+  PasskeyRequestOptionsBodyDto,
+} from '../passkeys/dto/passkey-authentication.dto.js';
 import { PasskeyRequestOptionsDto } from '../passkeys/dto/passkey-options.dto.js';
-import { PasskeyAssertionsService } from '../passkeys/passkey-assertions.service.js';
 import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { AuthService } from './auth.service.js';
 import { TokenResponseDto } from './dto/token-response.dto.js';
@@ -17,10 +19,7 @@ import { TokenResponseDto } from './dto/token-response.dto.js';
 @ApiTags('passkeys')
 @Controller('auth/passkeys')
 export class PasskeyLoginController {
-  constructor(
-    private readonly auth: AuthService,
-    private readonly assertions: PasskeyAssertionsService,
-  ) {}
+  constructor(private readonly auth: AuthService) {}
 
   @Public()
   @Post('authentication/options')
@@ -32,12 +31,21 @@ export class PasskeyLoginController {
       'Pass them to `PublicKeyCredential.parseRequestOptionsFromJSON`, then to ' +
       '`navigator.credentials.get({ publicKey })`, and post `credential.toJSON()` to ' +
       '`POST /auth/passkeys/authentication` within 5 minutes. The browser offers every passkey ' +
-      'it holds for this site. No body is needed.',
+      'it holds for this site. No body is needed for a passwordless sign-in; as the second ' +
+      "factor of a password login, send `{ mfaToken }`: the options then name that user's " +
+      'passkeys, and only they are accepted.',
   })
   @ApiOkResponse({ type: PasskeyRequestOptionsDto })
-  @ApiProblems(Problem.TooManyRequests, Problem.ServiceUnavailable)
-  options(): Promise<PublicKeyCredentialRequestOptionsJSON> {
-    return this.assertions.options();
+  @ApiProblems(
+    ...BODY_PROBLEMS,
+    Problem.MfaTokenInvalid,
+    Problem.TooManyRequests,
+    Problem.ServiceUnavailable,
+  )
+  options(
+    @Body() dto: PasskeyRequestOptionsBodyDto,
+  ): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    return this.auth.passkeyRequestOptions(dto.mfaToken);
   }
 
   @Public()
@@ -45,16 +53,20 @@ export class PasskeyLoginController {
   @RateLimit('auth')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Sign in with a passkey (passwordless); starts a session',
+    summary: 'Sign in with a passkey (passwordless, or as a second factor); starts a session',
     description:
-      'The access token carries `amr` `["hwk","user"]` and `aal` `"aal2"` when the ' +
-      'authenticator verified the user, else `["hwk"]` and `"aal1"`. A challenge works once; ' +
-      'an assertion whose signature counter does not go forward is refused.',
+      'Passwordless: the access token carries `amr` `["hwk","user"]` and `aal` `"aal2"` when ' +
+      'the authenticator verified the user, else `["hwk"]` and `"aal1"`. With the `mfaToken` of ' +
+      'a password login that answered `mfa-required` (and options asked with it): `amr` ' +
+      '`["pwd","hwk"]` (plus `"user"` when verified) and `aal2`. A challenge works once; an ' +
+      'assertion whose signature counter does not go forward is refused.',
   })
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiProblems(
     ...BODY_PROBLEMS,
     Problem.PasskeyInvalid,
+    Problem.MfaTokenInvalid,
+    Problem.MfaCodeInvalid,
     Problem.TooManyRequests,
     Problem.ServiceUnavailable,
   )
@@ -62,6 +74,8 @@ export class PasskeyLoginController {
     @Body() dto: PasskeyAuthenticationDto,
     @Client() client: ClientInfo,
   ): Promise<TokenResponseDto> {
-    return this.auth.loginWithPasskey(dto.response, client);
+    return dto.mfaToken === undefined
+      ? this.auth.loginWithPasskey(dto.response, client)
+      : this.auth.passkeySecondFactor(dto.response, dto.mfaToken, client);
   }
 }

@@ -4,6 +4,7 @@ import { Transactions } from '../common/database/transactions.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { Passkey } from './passkey.entity.js';
 import { PasskeyAssertionsService } from './passkey-assertions.service.js';
+import { PasskeySecondFactor } from './passkey-second-factor.js';
 import { PasskeysController } from './passkeys.controller.js';
 import { PasskeysRepository } from './passkeys.repository.js';
 import { PasskeysService } from './passkeys.service.js';
@@ -22,12 +23,13 @@ import { WebAuthnChallengesService } from './webauthn-challenges.service.js';
   providers: [
     PasskeysService,
     PasskeyAssertionsService,
+    PasskeySecondFactor,
     PasskeysRepository,
     WebAuthnChallengesRepository,
     WebAuthnChallengesService,
     RelyingParty,
     Transactions,
   ],
-  exports: [PasskeysService, PasskeyAssertionsService],
+  exports: [PasskeysService, PasskeyAssertionsService, PasskeySecondFactor],
 })
 export class PasskeysModule {}

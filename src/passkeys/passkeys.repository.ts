@@ -42,6 +42,11 @@ export class PasskeysRepository {
     return (affected ?? 0) > 0;
   }
 
+  /** Deletes every passkey of the user (an admin's MFA reset). */
+  async deleteAllForUser(userId: string, tx: Transaction): Promise<void> {
+    await within(this.passkeys, tx).delete({ userId });
+  }
+
   /**
    * Stores the counter an assertion reported, only if it went forward (or both are 0: an
    * authenticator without a counter). One conditional UPDATE, so of two assertions reporting the

@@ -34,6 +34,13 @@ async function assertPasskey(base) {
   const credential = await navigator.credentials.get({ publicKey });
   return credential.toJSON();
 }
+async function secondFactor(base, mfaToken) {
+  const options = await api(base + '/auth/passkeys/authentication/options', { mfaToken });
+  if (options.status !== 200) return options;
+  const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(options.body);
+  const credential = await navigator.credentials.get({ publicKey });
+  return api(base + '/auth/passkeys/authentication', { response: credential.toJSON(), mfaToken });
+}
 async function signIn(base) {
   const response = await assertPasskey(base);
   return api(base + '/auth/passkeys/authentication', { response });
@@ -133,6 +140,14 @@ export class PasskeyPage {
 
   signIn(base: string): Promise<ApiReply> {
     return this.page!.evaluate((b) => (globalThis as any).signIn(b), base);
+  }
+
+  /** A password login's second step: options and assertion with its `mfaToken`. */
+  secondFactor(base: string, mfaToken: string): Promise<ApiReply> {
+    return this.page!.evaluate(([b, t]) => (globalThis as any).secondFactor(b, t), [
+      base,
+      mfaToken,
+    ] as const);
   }
 
   /** Posts from the page, as its script would. */
