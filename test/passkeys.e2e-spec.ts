@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { decodeJwt } from 'jose';
-import { Http, signUp, type Tokens } from './support/app.js';
+import { Http, login, signUp, type Tokens } from './support/app.js';
 import { useBrowser } from './support/browser.js';
 import { sql } from './support/database.js';
 import { PasskeyPage } from './support/passkey-browser.js';
@@ -135,6 +135,27 @@ describe('Passkeys in a browser (e2e)', () => {
     // Options asked with the token, and the answer: the login finishes.
     const own = await page.secondFactor(A, mfaToken);
     expect(own.status).toBe(200);
+  });
+
+  it("an admin's MFA reset removes the user's passkeys with their TOTP", async () => {
+    const { user, tokens } = await withPasskey();
+    await turnOnTotp(user, tokens);
+    const admin = await signUp(a);
+    await sql(directUrl(), `UPDATE users SET role = 'admin' WHERE id = $1`, [admin.user.id]);
+    const adminTokens = await login(a, admin.user);
+
+    const reset = await a.delete(`/api/v1/users/${user.id}/mfa`, {
+      token: adminTokens.access_token,
+    });
+    expect(reset.status).toBe(204);
+    const left = await sql(
+      directUrl(),
+      `SELECT count(*)::int AS n FROM passkeys WHERE user_id = $1`,
+      [user.id],
+    );
+    expect(left.rows).toEqual([{ n: 0 }]);
+    // The password alone signs in again.
+    await login(a, user);
   });
 
   it('refuses options for an unknown mfaToken', async () => {

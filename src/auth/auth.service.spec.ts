@@ -25,7 +25,7 @@ import { BearerCheckService } from '../bearer/bearer-check.service.js';
 import { SessionsService } from './sessions.service.js';
 import { LoginLockoutService } from '../lockout/login-lockout.service.js';
 import { hashRefreshToken } from './refresh-token.js';
-import { MfaService } from '../mfa/mfa.service.js';
+import { MfaService, type ProofCheck } from '../mfa/mfa.service.js';
 import { PASSWORD_AND_OTP_LOGIN, PASSWORD_LOGIN } from '../common/principal/principal.js';
 
 function aUser(overrides: Partial<User> = {}): User {
@@ -451,6 +451,73 @@ describe(AuthService.name, () => {
         problem: Problem.PasskeyInvalid,
       });
       expect(sessions.start).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('passkeySecondFactor', () => {
+    const user = aUser({ id: 'u1' });
+    const check = () => (mfa.redeemChallenge.mock.calls[0][2] as ProofCheck)('u1', tx);
+
+    it.each<[boolean, string[]]>([
+      [true, ['pwd', 'hwk', 'user']],
+      [false, ['pwd', 'hwk']],
+    ])(
+      'verifies the assertion for the pending user, redeems the token, aal2 (verified %s)',
+      async (userVerified, amr) => {
+        mfa.pendingUser.mockResolvedValueOnce('u1');
+        passkeyAssertions.verify.mockResolvedValueOnce({
+          userId: 'u1',
+          passkeyId: 'p1',
+          userVerified,
+        });
+        mfa.redeemChallenge.mockResolvedValueOnce({ userId: 'u1' });
+        users.findById.mockResolvedValueOnce(user);
+        const authentication: Authentication = { amr, aal: 'aal2' };
+        sessions.start.mockResolvedValueOnce({
+          sessionId: 's1',
+          userId: 'u1',
+          refreshToken: 'refresh',
+          expiresAt: SESSION_END,
+          authentication,
+        });
+        givenTokensIssued();
+
+        await expect(sut.passkeySecondFactor({ id: 'c' }, 't', client)).resolves.toMatchObject({
+          refresh_token: 'refresh',
+        });
+        expect(passkeyAssertions.verify).toHaveBeenCalledWith({ id: 'c' }, client, 'u1');
+        expect(mfa.redeemChallenge).toHaveBeenCalledWith(
+          't',
+          'passkey',
+          expect.any(Function),
+          client,
+        );
+        await expect(check()).resolves.toBe(true);
+        expect(sessions.start).toHaveBeenCalledWith('u1', client, authentication);
+      },
+    );
+
+    it('counts a refused assertion against the token and answers passkey-invalid', async () => {
+      mfa.pendingUser.mockResolvedValueOnce('u1');
+      passkeyAssertions.verify.mockRejectedValueOnce(
+        new AppException(Problem.PasskeyInvalid, 'no'),
+      );
+      mfa.redeemChallenge.mockRejectedValueOnce(new AppException(Problem.MfaCodeInvalid, 'no'));
+
+      await expect(sut.passkeySecondFactor({}, 't', client)).rejects.toMatchObject({
+        problem: Problem.PasskeyInvalid,
+      });
+      await expect(check()).resolves.toBe(false);
+      expect(sessions.start).not.toHaveBeenCalled();
+    });
+
+    it('binds the request options to the pending user, none without a token', async () => {
+      mfa.pendingUser.mockResolvedValueOnce('u1');
+      passkeyAssertions.options.mockResolvedValue({ challenge: 'c' });
+
+      await sut.passkeyRequestOptions('t');
+      await sut.passkeyRequestOptions(undefined);
+      expect(passkeyAssertions.options.mock.calls).toEqual([['u1'], [null]]);
     });
   });
 
