@@ -25,7 +25,7 @@ import { BearerCheckService } from '../bearer/bearer-check.service.js';
 import { SessionsService } from './sessions.service.js';
 import { LoginLockoutService } from '../lockout/login-lockout.service.js';
 import { hashRefreshToken } from './refresh-token.js';
-import { MfaService, type ProofCheck } from '../mfa/mfa.service.js';
+import { MfaService } from '../mfa/mfa.service.js';
 import { PASSWORD_AND_OTP_LOGIN, PASSWORD_LOGIN } from '../common/principal/principal.js';
 
 function aUser(overrides: Partial<User> = {}): User {
@@ -456,7 +456,7 @@ describe(AuthService.name, () => {
 
   describe('passkeySecondFactor', () => {
     const user = aUser({ id: 'u1' });
-    const check = () => (mfa.redeemChallenge.mock.calls[0][2] as ProofCheck)('u1', tx);
+    const check = () => mfa.redeemChallenge.mock.calls[0][2]('u1', tx);
 
     it.each<[boolean, string[]]>([
       [true, ['pwd', 'hwk', 'user']],
