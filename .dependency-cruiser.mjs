@@ -6,6 +6,7 @@
 const LAYERS = [
   'auth',
   'mfa',
+  'passkeys',
   'bearer',
   'account',
   'lockout',

@@ -6,7 +6,12 @@ import { AccountService } from '../account/account.service.js';
 import { type Transaction, Transactions } from '../common/database/transactions.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
-import { type AccessTokenClaims, Role } from '../common/principal/principal.js';
+import {
+  type AccessTokenClaims,
+  type Authentication,
+  Role,
+} from '../common/principal/principal.js';
+import { PasskeyAssertionsService } from '../passkeys/passkey-assertions.service.js';
 import type { Environment } from '../config/environment.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
@@ -67,6 +72,7 @@ describe(AuthService.name, () => {
   let bearerCheck: jest.Mocked<BearerCheckService>;
   let lockout: jest.Mocked<LoginLockoutService>;
   let mfa: jest.Mocked<MfaService>;
+  let passkeyAssertions: jest.Mocked<PasskeyAssertionsService>;
   const tx = { transaction: 'the one' } as unknown as Transaction;
 
   function build(requireVerifiedEmail = false): AuthService {
@@ -87,6 +93,7 @@ describe(AuthService.name, () => {
     lockout.recordSuccess.mockResolvedValue(undefined);
     mfa = automock(MfaService);
     mfa.challengeFor.mockResolvedValue(null);
+    passkeyAssertions = automock(PasskeyAssertionsService);
     const transactions = automock(Transactions);
     transactions.run.mockImplementation(((work: (t: Transaction) => Promise<unknown>) =>
       work(tx)) as Transactions['run']);
@@ -103,6 +110,7 @@ describe(AuthService.name, () => {
       events,
       lockout,
       bearerCheck,
+      passkeyAssertions,
       transactions,
       mfa,
       config,
@@ -399,6 +407,117 @@ describe(AuthService.name, () => {
       await expect(sut.revoke('garbage', 'refresh_token', client)).resolves.toBeUndefined();
       await expect(sut.revoke('a.b.c', undefined, client)).resolves.toBeUndefined();
       expect(events.record).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('loginWithPasskey', () => {
+    const assertion = { userId: 'u1', passkeyId: 'p1', userVerified: true };
+
+    it.each<[boolean, Authentication]>([
+      [true, { amr: ['hwk', 'user'], aal: 'aal2' }],
+      [false, { amr: ['hwk'], aal: 'aal1' }],
+    ])('with user verification %s starts a session of %j', async (userVerified, expected) => {
+      const user = aUser({ id: 'u1' });
+      passkeyAssertions.verify.mockResolvedValueOnce({ ...assertion, userVerified });
+      users.findById.mockResolvedValueOnce(user);
+      sessions.start.mockResolvedValueOnce({
+        sessionId: 's1',
+        userId: user.id,
+        refreshToken: 'refresh',
+        expiresAt: SESSION_END,
+        authentication: expected,
+      });
+      givenTokensIssued();
+
+      await expect(sut.loginWithPasskey({ id: 'credential' }, client)).resolves.toMatchObject({
+        refresh_token: 'refresh',
+      });
+      expect(passkeyAssertions.verify).toHaveBeenCalledWith({ id: 'credential' }, client);
+      expect(sessions.start).toHaveBeenCalledWith(user.id, client, expected);
+      expect(accessTokens.issue).toHaveBeenCalledWith(
+        user,
+        expect.objectContaining({ authentication: expected }),
+      );
+    });
+
+    it.each([
+      ['deactivated', aUser({ id: 'u1', isActive: false })],
+      ['deleted', null],
+    ])('refuses the passkey of a %s user and starts no session', async (_, user) => {
+      passkeyAssertions.verify.mockResolvedValueOnce(assertion);
+      users.findById.mockResolvedValueOnce(user);
+
+      await expect(sut.loginWithPasskey({}, client)).rejects.toMatchObject({
+        problem: Problem.PasskeyInvalid,
+      });
+      expect(sessions.start).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('passkeySecondFactor', () => {
+    const user = aUser({ id: 'u1' });
+    const check = () => mfa.redeemChallenge.mock.calls[0][2]('u1', tx);
+
+    it.each<[boolean, string[]]>([
+      [true, ['pwd', 'hwk', 'user']],
+      [false, ['pwd', 'hwk']],
+    ])(
+      'verifies the assertion for the pending user, redeems the token, aal2 (verified %s)',
+      async (userVerified, amr) => {
+        mfa.pendingUser.mockResolvedValueOnce('u1');
+        passkeyAssertions.verify.mockResolvedValueOnce({
+          userId: 'u1',
+          passkeyId: 'p1',
+          userVerified,
+        });
+        mfa.redeemChallenge.mockResolvedValueOnce({ userId: 'u1' });
+        users.findById.mockResolvedValueOnce(user);
+        const authentication: Authentication = { amr, aal: 'aal2' };
+        sessions.start.mockResolvedValueOnce({
+          sessionId: 's1',
+          userId: 'u1',
+          refreshToken: 'refresh',
+          expiresAt: SESSION_END,
+          authentication,
+        });
+        givenTokensIssued();
+
+        await expect(sut.passkeySecondFactor({ id: 'c' }, 't', client)).resolves.toMatchObject({
+          refresh_token: 'refresh',
+        });
+        expect(passkeyAssertions.verify).toHaveBeenCalledWith({ id: 'c' }, client, 'u1');
+        expect(mfa.redeemChallenge).toHaveBeenCalledWith(
+          't',
+          'passkey',
+          expect.any(Function),
+          client,
+        );
+        await expect(check()).resolves.toBe(true);
+        expect(sessions.start).toHaveBeenCalledWith('u1', client, authentication);
+      },
+    );
+
+    it('counts a refused assertion against the token and answers passkey-invalid', async () => {
+      mfa.pendingUser.mockResolvedValueOnce('u1');
+      passkeyAssertions.verify.mockRejectedValueOnce(
+        new AppException(Problem.PasskeyInvalid, 'no'),
+      );
+      mfa.redeemChallenge.mockRejectedValueOnce(new AppException(Problem.MfaCodeInvalid, 'no'));
+
+      await expect(sut.passkeySecondFactor({}, 't', client)).rejects.toMatchObject({
+        problem: Problem.PasskeyInvalid,
+      });
+      await expect(check()).resolves.toBe(false);
+      expect(sessions.start).not.toHaveBeenCalled();
+    });
+
+    it('binds the request options to the pending user, none without a token', async () => {
+      mfa.pendingUser.mockResolvedValueOnce('u1');
+      passkeyAssertions.options.mockResolvedValue({ challenge: 'c' });
+
+      await sut.passkeyRequestOptions('t');
+      await sut.passkeyRequestOptions(undefined);
+      expect(passkeyAssertions.options.mock.calls).toEqual([['u1'], [null]]);
     });
   });
 

@@ -12,6 +12,7 @@ import { PasswordService } from '../users/password.service.js';
 import { UserDto } from '../users/user.dto.js';
 import { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { AccessTokenService } from './access-token.service.js';
 import {
   type AccessTokenClaims,
@@ -35,6 +36,10 @@ import { RevocationService } from '../revocation/revocation.service.js';
 import { ClientInfo } from '../common/principal/client-info.js';
 import { hashRefreshToken } from './refresh-token.js';
 import { SessionGrant, SessionsService } from './sessions.service.js';
+import {
+  PasskeyAssertionsService,
+  type VerifiedAssertion,
+} from '../passkeys/passkey-assertions.service.js';
 
 const invalidCredentials = () =>
   new AppException(Problem.InvalidCredentials, 'The login name or password is wrong.');
@@ -79,6 +84,10 @@ const sessionRevoked = (caller: AuthenticatedUser, sessionId: string) => ({
   details: { revokedSessionId: sessionId },
 });
 
+/** RFC 8176: `hwk` a key held in hardware, `user` the user verified to it. */
+const passkeyLogin = ({ userVerified }: VerifiedAssertion): Authentication =>
+  userVerified ? { amr: ['hwk', 'user'], aal: 'aal2' } : { amr: ['hwk'], aal: 'aal1' };
+
 @Injectable()
 export class AuthService {
   private readonly requireVerifiedEmail: boolean;
@@ -93,6 +102,7 @@ export class AuthService {
     private readonly events: SecurityEventsService,
     private readonly lockout: LoginLockoutService,
     private readonly bearerCheck: BearerCheckService,
+    private readonly passkeyAssertions: PasskeyAssertionsService,
     private readonly transactions: Transactions,
     private readonly mfa: MfaService,
     config: ConfigService<Environment, true>,
@@ -164,6 +174,56 @@ export class AuthService {
     if (!grant) throw invalidCredentials();
     await this.lockout.recordSuccess(attempt);
     return this.tokenResponse(user, grant);
+  }
+
+  /**
+   * A passwordless login with a discoverable credential: the passkey names its user. With user
+   * verification (PIN, biometrics) it is two factors in one: `aal2`.
+   */
+  async loginWithPasskey(credential: unknown, client: ClientInfo): Promise<TokenResponseDto> {
+    const assertion = await this.passkeyAssertions.verify(credential, client);
+    const user = await this.users.findById(assertion.userId);
+    const grant =
+      user?.isActive && (await this.sessions.start(user.id, client, passkeyLogin(assertion)));
+    if (!user || !grant) {
+      throw new AppException(Problem.PasskeyInvalid, 'The passkey could not be verified.');
+    }
+    return this.tokenResponse(user, grant);
+  }
+
+  /** Options for a passkey sign-in; with an `mfaToken`, bound to that login's user. */
+  async passkeyRequestOptions(mfaToken?: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    const userId = mfaToken === undefined ? null : await this.mfa.pendingUser(mfaToken);
+    return this.passkeyAssertions.options(userId);
+  }
+
+  /**
+   * A passkey as the second step of a password login that answered `mfa-required`: the assertion
+   * must be the user's (from options asked with the same `mfaToken`); then the token is redeemed
+   * and the session is `aal2`. A refused assertion counts against the token like a wrong code.
+   */
+  async passkeySecondFactor(
+    credential: unknown,
+    mfaToken: string,
+    client: ClientInfo,
+  ): Promise<TokenResponseDto> {
+    const expectedUserId = await this.mfa.pendingUser(mfaToken);
+    let assertion: VerifiedAssertion;
+    try {
+      assertion = await this.passkeyAssertions.verify(credential, client, expectedUserId);
+    } catch (error) {
+      const refused = () => Promise.resolve(false);
+      await this.mfa.redeemChallenge(mfaToken, 'passkey', refused, client).catch(() => undefined);
+      throw error;
+    }
+    const { userId } = await this.mfa.redeemChallenge(
+      mfaToken,
+      'passkey',
+      (userId) => Promise.resolve(userId === assertion.userId),
+      client,
+    );
+    const amr = ['pwd', 'hwk', ...(assertion.userVerified ? ['user'] : [])];
+    return this.finishSecondFactor(userId, { amr, aal: 'aal2' }, client);
   }
 
   /** The second step of a login that answered `mfa-required`: a TOTP or recovery code. */

@@ -75,6 +75,9 @@ function isAccessTokenClaims(payload: unknown): payload is AccessTokenClaims {
     Number.isSafeInteger(claims.iat) &&
     Number.isSafeInteger(claims.exp) &&
     Object.values(Role).includes(claims.role as Role) &&
-    typeof claims.username === 'string'
+    typeof claims.username === 'string' &&
+    (claims.amr === undefined ||
+      (Array.isArray(claims.amr) && claims.amr.every((method) => typeof method === 'string'))) &&
+    (claims.aal === undefined || claims.aal === 'aal1' || claims.aal === 'aal2')
   );
 }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { EnvironmentError, publicUrlWarning, validateEnvironment } from './environment.js';
+import {
+  EnvironmentError,
+  publicUrlWarning,
+  validateEnvironment,
+  webAuthnOrigins,
+} from './environment.js';
 
 const strongSecret = 's'.repeat(32);
 const KEK = randomBytes(32).toString('base64');
@@ -152,6 +157,24 @@ describe(validateEnvironment.name, () => {
         /JWT_REFRESH_REUSE_GRACE/,
       );
     }
+  });
+
+  it('reads the WebAuthn relying party, refusing origins that are not under its RP ID', () => {
+    const env = validateEnvironment({
+      WEBAUTHN_RP_ID: 'example.com',
+      WEBAUTHN_ORIGINS: 'https://example.com, https://app.example.com:8443',
+    });
+    expect(webAuthnOrigins(env)).toEqual(['https://example.com', 'https://app.example.com:8443']);
+    expect(validateEnvironment({}).WEBAUTHN_ORIGINS).toBe('http://localhost:3000');
+    expect(() =>
+      validateEnvironment({ WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://evil.com' }),
+    ).toThrow(/WEBAUTHN_ORIGINS/);
+    expect(() => validateEnvironment({ WEBAUTHN_ORIGINS: 'http://localhost:3000/path' })).toThrow(
+      /WEBAUTHN_ORIGINS/,
+    );
+    expect(() => validateEnvironment({ WEBAUTHN_RP_ID: 'https://example.com' })).toThrow(
+      /WEBAUTHN_RP_ID/,
+    );
   });
 
   it('needs the three ADMIN_* variables together', () => {

@@ -382,6 +382,24 @@ export class Environment {
   @Max(3650)
   SECURITY_EVENTS_RETENTION_DAYS = 90;
 
+  /** The WebAuthn relying party: a domain, the host of every origin or a parent of it. */
+  @IsString()
+  @Matches(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i, {
+    message: '$property must be a domain name such as example.com (no scheme, port or path)',
+  })
+  WEBAUTHN_RP_ID = 'localhost';
+
+  /** The name a browser shows when it asks to create a passkey. */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  WEBAUTHN_RP_NAME = 'auth-service';
+
+  /** Comma-separated origins (scheme, host, port) of the pages that call the passkey routes. */
+  @IsString()
+  @MinLength(1)
+  WEBAUTHN_ORIGINS = 'http://localhost:3000';
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsEmail()
@@ -468,6 +486,7 @@ function checkCombinations(env: Environment): string[] {
       'JWT_KEY_PUBLISH_AHEAD must be at least JWKS_MAX_AGE: a relying party caching the JWKS must see a key before it signs',
     );
   }
+  problems.push(...webAuthnOriginProblems(env));
   const admin = [env.ADMIN_EMAIL, env.ADMIN_USERNAME, env.ADMIN_PASSWORD];
   if (admin.some(Boolean) && !admin.every(Boolean)) {
     problems.push('ADMIN_EMAIL, ADMIN_USERNAME and ADMIN_PASSWORD must be set together');
@@ -480,6 +499,38 @@ function checkCombinations(env: Environment): string[] {
     problems.push('ADMIN_PASSWORD must not be the same as ADMIN_EMAIL or ADMIN_USERNAME');
   }
   return problems;
+}
+
+/** The origins of WEBAUTHN_ORIGINS, as a browser writes them (no trailing slash). */
+export function webAuthnOrigins(env: Pick<Environment, 'WEBAUTHN_ORIGINS'>): string[] {
+  return env.WEBAUTHN_ORIGINS.split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+}
+
+/** Each origin must be a bare http(s) origin whose host is the RP ID or under it. */
+function webAuthnOriginProblems(env: Environment): string[] {
+  const rpId = env.WEBAUTHN_RP_ID.toLowerCase();
+  const origins = webAuthnOrigins(env);
+  if (!origins.length) return ['WEBAUTHN_ORIGINS must name at least one origin'];
+  return origins.flatMap((origin) => {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      return [`WEBAUTHN_ORIGINS: ${origin} is not a URL`];
+    }
+    if (!['http:', 'https:'].includes(url.protocol) || url.origin !== origin) {
+      return [`WEBAUTHN_ORIGINS: ${origin} must be an origin such as https://example.com`];
+    }
+    const host = url.hostname.toLowerCase();
+    if (host !== rpId && !host.endsWith(`.${rpId}`)) {
+      return [
+        `WEBAUTHN_ORIGINS: the host of ${origin} is not WEBAUTHN_RP_ID (${rpId}) or under it`,
+      ];
+    }
+    return [];
+  });
 }
 
 /** Parses and checks the environment; throws one error that names every bad variable. */

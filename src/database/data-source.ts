@@ -16,6 +16,9 @@ import { MultiFactorAuthentication1795292000000 } from '../../migrations/1795292
 import { MfaChallenge } from '../mfa/mfa-challenge.entity.js';
 import { RecoveryCode } from '../mfa/recovery-code.entity.js';
 import { TotpFactor } from '../mfa/totp-factor.entity.js';
+import { CreatePasskeys1795292100000 } from '../../migrations/1795292100000-CreatePasskeys.js';
+import { Passkey } from '../passkeys/passkey.entity.js';
+import { WebAuthnChallenge } from '../passkeys/webauthn-challenge.entity.js';
 import { RetiredRefreshToken } from '../revocation/retired-refresh-token.entity.js';
 import { RevocationLogEntry } from '../revocation/revocation-log-entry.entity.js';
 import { RevokedAccessToken } from '../revocation/revoked-access-token.entity.js';
@@ -38,6 +41,8 @@ export const ENTITIES = [
   TotpFactor,
   RecoveryCode,
   MfaChallenge,
+  Passkey,
+  WebAuthnChallenge,
 ];
 export const MIGRATIONS = [
   InitialSchema1795291100000,
@@ -49,6 +54,7 @@ export const MIGRATIONS = [
   CreateLoginLockouts1795291800000,
   SigningKeys1795291900000,
   MultiFactorAuthentication1795292000000,
+  CreatePasskeys1795292100000,
 ];
 
 /**

@@ -126,6 +126,24 @@ export class MfaRepository {
     });
   }
 
+  /** The user of a live challenge, read without a lock (no attempt is made with it). */
+  async findLiveChallengeUser(
+    tokenHash: string,
+    now: Date,
+    maxFailures: number,
+  ): Promise<string | null> {
+    const challenge = await this.challenges.findOne({
+      select: { userId: true },
+      where: {
+        tokenHash,
+        usedAt: IsNull(),
+        expiresAt: MoreThan(now),
+        failedAttempts: LessThan(maxFailures),
+      },
+    });
+    return challenge?.userId ?? null;
+  }
+
   async spendChallenge(id: string, now: Date, tx: Transaction): Promise<void> {
     await within(this.challenges, tx).update({ id }, { usedAt: now });
   }

@@ -254,6 +254,21 @@ export class MfaService {
   }
 
   /**
+   * Whose login a live `mfaToken` is the second step of, without spending it: a method with its
+   * own route (a passkey) binds its options and its check to that user. `mfa-token-invalid`
+   * when the token is unknown, expired, used or voided.
+   */
+  async pendingUser(mfaToken: string): Promise<string> {
+    const userId = await this.mfa.findLiveChallengeUser(
+      hashChallengeToken(mfaToken),
+      new Date(),
+      CHALLENGE_MAX_FAILURES,
+    );
+    if (!userId) throw tokenInvalid();
+    return userId;
+  }
+
+  /**
    * Redeems a live `mfaToken` when `check` holds: the token is spent and the user id returned,
    * for the caller to start the session. A failed check counts against the token (the
    * fifth voids it) and answers `mfa-code-invalid`. Attempts on one token run one at a time
