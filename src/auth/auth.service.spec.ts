@@ -412,6 +412,11 @@ describe(AuthService.name, () => {
 
   describe('loginWithPasskey', () => {
     const assertion = { userId: 'u1', passkeyId: 'p1', userVerified: true };
+    const mfaStatus = (enabled: boolean) => ({
+      totp: { enabled, createdAt: enabled ? new Date() : null },
+      recoveryCodesLeft: enabled ? 10 : 0,
+      passkeys: 1,
+    });
 
     it.each<[boolean, Authentication]>([
       [true, { amr: ['hwk', 'user'], aal: 'aal2' }],
@@ -420,6 +425,7 @@ describe(AuthService.name, () => {
       const user = aUser({ id: 'u1' });
       passkeyAssertions.verify.mockResolvedValueOnce({ ...assertion, userVerified });
       users.findById.mockResolvedValueOnce(user);
+      mfa.status.mockResolvedValue(mfaStatus(false));
       sessions.start.mockResolvedValueOnce({
         sessionId: 's1',
         userId: user.id,
@@ -438,6 +444,18 @@ describe(AuthService.name, () => {
         user,
         expect.objectContaining({ authentication: expected }),
       );
+    });
+
+    it('refuses a passkey that did not verify its user when the account has TOTP on', async () => {
+      passkeyAssertions.verify.mockResolvedValueOnce({ ...assertion, userVerified: false });
+      users.findById.mockResolvedValueOnce(aUser({ id: 'u1' }));
+      mfa.status.mockResolvedValueOnce(mfaStatus(true));
+
+      await expect(sut.loginWithPasskey({}, client)).rejects.toMatchObject({
+        problem: Problem.PasskeyInvalid,
+      });
+      expect(mfa.status).toHaveBeenCalledWith('u1');
+      expect(sessions.start).not.toHaveBeenCalled();
     });
 
     it.each([

@@ -183,6 +183,19 @@ export class AuthService {
   async loginWithPasskey(credential: unknown, client: ClientInfo): Promise<TokenResponseDto> {
     const assertion = await this.passkeyAssertions.verify(credential, client);
     const user = await this.users.findById(assertion.userId);
+    // A passkey that did not verify its user is one factor: for an account that turned a second
+    // factor on, it must not open what the password alone cannot.
+    if (
+      user?.isActive &&
+      !assertion.userVerified &&
+      (await this.mfa.status(user.id)).totp.enabled
+    ) {
+      throw new AppException(
+        Problem.PasskeyInvalid,
+        'This account has a second factor: sign in with a passkey that verifies you (PIN or ' +
+          'biometrics), or with the password and then the passkey or a code.',
+      );
+    }
     const grant =
       user?.isActive && (await this.sessions.start(user.id, client, passkeyLogin(assertion)));
     if (!user || !grant) {
