@@ -2,6 +2,12 @@ import pg from 'pg';
 
 /** How long a cancelled query may take to end before its connection is given up. */
 const CANCEL_GRACE_MS = 1000;
+/**
+ * How long the cancel request's own connection may stay open. The server closes it once it has
+ * taken the request; closing it ourselves before then made PgBouncer 1.18 abort ("bad client
+ * state") when the cancelled statement had already ended, so it is closed only if it hangs.
+ */
+const CANCELLER_LIFETIME_MS = 10_000;
 
 type QueryFunction = (...args: unknown[]) => unknown;
 
@@ -18,7 +24,7 @@ interface CancelConnection {
   on(event: 'connect' | 'error', listener: () => void): void;
   connect(portOrPath: number | string, host?: string): void;
   cancel(processID: number, secretKey: number): void;
-  stream?: { destroy(): void };
+  stream?: { destroy(): void; unref(): void; on(event: 'close', listener: () => void): void };
 }
 const { Connection } = pg as unknown as { Connection: new () => CancelConnection };
 
@@ -60,13 +66,17 @@ export class CancellingClient extends pg.Client {
     canceller.on('connect', () => canceller.cancel(processID, secretKey));
     if (self.host?.startsWith('/')) canceller.connect(`${self.host}/.s.PGSQL.${self.port}`);
     else canceller.connect(self.port, self.host);
+    const hung = setTimeout(() => canceller.stream?.destroy(), CANCELLER_LIFETIME_MS);
+    hung.unref();
+    canceller.stream?.on('close', () => clearTimeout(hung));
+    // Nor does it hold a stopping process.
+    canceller.stream?.unref();
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<'late'>((resolve) => {
       timer = setTimeout(() => resolve('late'), CANCEL_GRACE_MS);
     });
     const outcome = await Promise.race([settled.done, grace]);
     clearTimeout(timer);
-    canceller.stream?.destroy();
     if (outcome === 'late' && self._activeQuery === active) {
       self.connection.stream?.destroy();
       await settled.done;
