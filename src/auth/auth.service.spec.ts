@@ -118,6 +118,18 @@ describe(AuthService.name, () => {
   }
 
   /** A session and an access token for whoever logs in or refreshes. */
+  /** The session the service starts (`s1`, refresh token `refresh`) and its tokens signed. */
+  function givenSessionStarted(userId: string, authentication: Authentication) {
+    sessions.start.mockResolvedValueOnce({
+      sessionId: 's1',
+      userId,
+      refreshToken: 'refresh',
+      expiresAt: SESSION_END,
+      authentication,
+    });
+    givenTokensIssued();
+  }
+
   function givenTokensIssued() {
     accessTokens.issue.mockImplementation((user, session) => ({
       token: 'signed.access.token',
@@ -144,14 +156,7 @@ describe(AuthService.name, () => {
       const user = aUser();
       users.findWithPasswordHash.mockResolvedValueOnce(user);
       passwords.verify.mockResolvedValueOnce(true);
-      sessions.start.mockResolvedValueOnce({
-        sessionId: 's1',
-        userId: user.id,
-        refreshToken: 'refresh',
-        expiresAt: SESSION_END,
-        authentication: PASSWORD_LOGIN,
-      });
-      givenTokensIssued();
+      givenSessionStarted(user.id, PASSWORD_LOGIN);
 
       const response = await sut.login({ username: 'ada_l', password: 'right' }, client);
 
@@ -213,14 +218,7 @@ describe(AuthService.name, () => {
       const user = aUser();
       mfa.answerChallenge.mockResolvedValueOnce({ userId: user.id });
       users.findById.mockResolvedValueOnce(user);
-      sessions.start.mockResolvedValueOnce({
-        sessionId: 's1',
-        userId: user.id,
-        refreshToken: 'refresh',
-        expiresAt: SESSION_END,
-        authentication: PASSWORD_AND_OTP_LOGIN,
-      });
-      givenTokensIssued();
+      givenSessionStarted(user.id, PASSWORD_AND_OTP_LOGIN);
 
       await expect(
         sut.answerMfaChallenge({ mfaToken: 't', code: '123456' }, client),
@@ -342,14 +340,7 @@ describe(AuthService.name, () => {
       const user = aUser();
       users.findWithPasswordHash.mockResolvedValueOnce(user);
       passwords.verify.mockResolvedValueOnce(true);
-      sessions.start.mockResolvedValueOnce({
-        sessionId: 's1',
-        userId: user.id,
-        refreshToken: 'refresh',
-        expiresAt: SESSION_END,
-        authentication: PASSWORD_LOGIN,
-      });
-      givenTokensIssued();
+      givenSessionStarted(user.id, PASSWORD_LOGIN);
 
       await sut.login({ username: 'ada_l', password: 'right' }, client);
       expect(lockout.recordSuccess).toHaveBeenCalledWith(
@@ -426,14 +417,7 @@ describe(AuthService.name, () => {
       passkeyAssertions.verify.mockResolvedValueOnce({ ...assertion, userVerified });
       users.findById.mockResolvedValueOnce(user);
       mfa.status.mockResolvedValue(mfaStatus(false));
-      sessions.start.mockResolvedValueOnce({
-        sessionId: 's1',
-        userId: user.id,
-        refreshToken: 'refresh',
-        expiresAt: SESSION_END,
-        authentication: expected,
-      });
-      givenTokensIssued();
+      givenSessionStarted(user.id, expected);
 
       await expect(sut.loginWithPasskey({ id: 'credential' }, client)).resolves.toMatchObject({
         refresh_token: 'refresh',
@@ -491,14 +475,7 @@ describe(AuthService.name, () => {
         mfa.redeemChallenge.mockResolvedValueOnce({ userId: 'u1' });
         users.findById.mockResolvedValueOnce(user);
         const authentication: Authentication = { amr, aal: 'aal2' };
-        sessions.start.mockResolvedValueOnce({
-          sessionId: 's1',
-          userId: 'u1',
-          refreshToken: 'refresh',
-          expiresAt: SESSION_END,
-          authentication,
-        });
-        givenTokensIssued();
+        givenSessionStarted('u1', authentication);
 
         await expect(sut.passkeySecondFactor({ id: 'c' }, 't', client)).resolves.toMatchObject({
           refresh_token: 'refresh',
