@@ -5,7 +5,11 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import { RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE } from './account/pages/account-pages.js';
+import {
+  PAGE_SECURITY_HEADERS,
+  RESET_PASSWORD_PAGE,
+  VERIFY_EMAIL_PAGE,
+} from './account/pages/account-pages.js';
 import { AppModule } from './app.module.js';
 import { API_PREFIX } from './common/http/api-prefix.js';
 import { registerFormBodyParser } from './common/http/form-body.js';
@@ -51,6 +55,12 @@ const PAGE_HEADERS = securityHeaders({
   },
 });
 const API_NO_STORE: HeaderSet = Object.freeze({ ...API_HEADERS, ...NO_STORE });
+/** The mailed links' pages: never stored, their own strict CSP. */
+const ACCOUNT_PAGE_HEADERS: HeaderSet = Object.freeze({
+  ...API_NO_STORE,
+  ...PAGE_SECURITY_HEADERS,
+});
+const ACCOUNT_PAGES = new Set([`/${RESET_PASSWORD_PAGE}`, `/${VERIFY_EMAIL_PAGE}`]);
 /** Public keys, meant to be cached by relying parties (the JWKS_MAX_AGE of the API guide). */
 const JWKS_HEADERS: HeaderSet = Object.freeze({
   ...API_HEADERS,
@@ -66,6 +76,7 @@ export function responseHeaders(route: string | undefined): HeaderSet {
   if (route === '/docs' || route?.startsWith('/docs/')) return PAGE_HEADERS;
   if (route === '/docs-json' || route === '/docs-yaml') return API_HEADERS;
   if (route === '/.well-known/jwks.json') return JWKS_HEADERS;
+  if (route !== undefined && ACCOUNT_PAGES.has(route)) return ACCOUNT_PAGE_HEADERS;
   if (route === `/${API_PREFIX}/health`) return API_HEADERS;
   return API_NO_STORE;
 }

@@ -11,7 +11,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../common/decorators/public.decorator.js';
 import { API_PREFIX } from '../../common/http/api-prefix.js';
 import {
-  PAGE_HEADERS,
+  HTML_CONTENT_TYPE,
   pageToken,
   RESET_PASSWORD_PAGE,
   resetPasswordPage,
@@ -54,7 +54,7 @@ export class AccountPagesController {
     const token = pageToken(request.query);
     return reply
       .status(token ? 200 : 400)
-      .headers(PAGE_HEADERS)
+      .type(HTML_CONTENT_TYPE)
       .send(resetPasswordPage(token, `${API_PREFIX}/auth/password/reset`));
   }
 
@@ -76,7 +76,7 @@ export class AccountPagesController {
     const token = pageToken(request.query);
     return reply
       .status(token ? 200 : 400)
-      .headers(PAGE_HEADERS)
+      .type(HTML_CONTENT_TYPE)
       .send(verifyEmailPage(token, `${API_PREFIX}/auth/email/verify`));
   }
 }

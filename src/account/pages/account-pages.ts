@@ -133,13 +133,16 @@ export const PAGE_CSP = [
   "require-trusted-types-for 'script'",
 ].join('; ');
 
-/** The headers of every page answer: the strict CSP, and no copy of the token kept anywhere. */
-export const PAGE_HEADERS: Readonly<Record<string, string>> = {
-  'content-type': 'text/html; charset=utf-8',
+/**
+ * The security headers of the page routes, which the app's per-route header policy sets on
+ * every answer of theirs (with the API set's `no-store`, `nosniff`, `DENY` and no referrer):
+ * the strict CSP in place of the API's `default-src 'none'`.
+ */
+export const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': PAGE_CSP,
-  'cache-control': 'no-store',
-  'referrer-policy': 'no-referrer',
 };
+
+export const HTML_CONTENT_TYPE = 'text/html; charset=utf-8';
 
 const INVALID_LINK =
   'This link is not complete. Open the link from the mail again, or copy the whole address ' +
