@@ -29,7 +29,7 @@ const ROUTES: Route[] = [
   {
     method: 'POST',
     path: '/api/v1/auth/introspect',
-    fields: ['token', 'token_type_hint', 'client_id'],
+    fields: ['token', 'client_id'],
   },
   {
     method: 'POST',

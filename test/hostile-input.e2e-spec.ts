@@ -24,7 +24,7 @@ const BODY_ROUTES = [
   {
     method: 'POST',
     path: '/api/v1/auth/introspect',
-    fields: ['token', 'token_type_hint', 'client_id'],
+    fields: ['token', 'client_id'],
   },
   {
     method: 'POST',

@@ -160,6 +160,24 @@ describe('OAuth token revocation and introspection (e2e)', () => {
   });
 
   describe('POST /auth/introspect with a form body', () => {
+    it('takes no token_type_hint: only token and client_id, like the rest of its fields', async () => {
+      const { tokens } = await signUp(http);
+      expectFieldError(
+        await postForm(
+          http,
+          'introspect',
+          form({ token: tokens.access_token, token_type_hint: 'access_token' }),
+        ),
+        'token_type_hint',
+      );
+      expectFieldError(
+        await http.post(`${AUTH}/introspect`, {
+          body: { token: tokens.access_token, token_type_hint: 'access_token' },
+        }),
+        'token_type_hint',
+      );
+    });
+
     it('takes form bodies in any charset, and ignores client_id', async () => {
       const { tokens } = await signUp(http);
       for (const type of [

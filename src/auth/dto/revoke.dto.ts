@@ -1,6 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsNotEmpty, IsString } from 'class-validator';
-import { OAuthClientFields } from './oauth-client-fields.js';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { OAuthClientFields, TOKEN_TYPE_HINTS } from './oauth-client-fields.js';
 
 /** JSON, or a form body as RFC 7009 clients send it. */
 export class RevokeDto extends OAuthClientFields {
@@ -11,4 +11,16 @@ export class RevokeDto extends OAuthClientFields {
   @IsString()
   @IsNotEmpty()
   token: string;
+
+  @ApiPropertyOptional({
+    description:
+      'What the token is, if the caller knows: only the order of the search depends on it ' +
+      '(RFC 7009); any other value is ignored',
+    enum: TOKEN_TYPE_HINTS,
+    example: 'refresh_token',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  token_type_hint?: string;
 }
