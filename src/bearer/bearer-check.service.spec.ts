@@ -56,6 +56,7 @@ describe(BearerCheckService.name, () => {
   let lookup: jest.Mocked<BearerLookup>;
   let users: UserCache;
   let feed: {
+    freshNow: jest.Mock<() => boolean>;
     sync: jest.Mock<() => Promise<boolean>>;
     memoryFacts: jest.Mock<(claims: AccessTokenClaims) => BearerFacts | undefined>;
     users: UserCache;
@@ -65,7 +66,14 @@ describe(BearerCheckService.name, () => {
   beforeEach(() => {
     lookup = automock(BearerLookup);
     users = new UserCache(10);
-    feed = { sync: jest.fn(), memoryFacts: jest.fn(), users, live: true };
+    // Memory is not current unless a test says so: `authenticate` then waits for sync().
+    feed = {
+      freshNow: jest.fn(() => false),
+      sync: jest.fn(),
+      memoryFacts: jest.fn(),
+      users,
+      live: true,
+    };
     sut = new BearerCheckService(lookup, feed as unknown as RevocationFeed);
   });
 
@@ -77,6 +85,32 @@ describe(BearerCheckService.name, () => {
     expect(caller.user).toEqual(user);
     expect(caller.user).not.toBe(user);
     expect(caller.token).toBe(claims);
+  });
+
+  describe('without waiting (fromMemoryNow)', () => {
+    it('answers at once when memory is current and holds the facts', () => {
+      feed.freshNow.mockReturnValue(true);
+      feed.memoryFacts.mockReturnValue(liveFacts());
+      expect(sut.fromMemoryNow(claims)?.user.id).toBe('user-1');
+      expect(feed.sync).not.toHaveBeenCalled();
+    });
+
+    it('throws a refusal memory holds, at once', () => {
+      feed.freshNow.mockReturnValue(true);
+      feed.memoryFacts.mockReturnValue({ ...liveFacts(), blockedUntil: Date.now() + HOUR });
+      expect(() => sut.fromMemoryNow(claims)).toThrow(
+        expect.objectContaining({ problem: Problem.TokenRevoked }),
+      );
+    });
+
+    it('gives no answer when memory is not current, or does not hold the facts', () => {
+      feed.memoryFacts.mockReturnValue(liveFacts());
+      expect(sut.fromMemoryNow(claims)).toBeUndefined();
+      expect(feed.memoryFacts).not.toHaveBeenCalled();
+      feed.freshNow.mockReturnValue(true);
+      feed.memoryFacts.mockReturnValue(undefined);
+      expect(sut.fromMemoryNow(claims)).toBeUndefined();
+    });
   });
 
   it('refuses from memory with the rule the database path uses', async () => {

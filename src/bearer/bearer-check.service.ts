@@ -19,6 +19,21 @@ export class BearerCheckService {
   ) {}
 
   async authenticate(claims: AccessTokenClaims): Promise<AuthenticatedUser> {
+    return this.fromMemoryNow(claims) ?? (await this.afterSync(claims));
+  }
+
+  /**
+   * The answer when memory is current and holds the facts, without waiting (most requests),
+   * so that the guard can answer synchronously; undefined when a round trip must come first.
+   * A refusal is thrown.
+   */
+  fromMemoryNow(claims: AccessTokenClaims): AuthenticatedUser | undefined {
+    if (!this.feed.freshNow()) return undefined;
+    const facts = this.feed.memoryFacts(claims);
+    return facts && decide(claims, facts);
+  }
+
+  private async afterSync(claims: AccessTokenClaims): Promise<AuthenticatedUser> {
     if (await this.feed.sync()) {
       const facts = this.feed.memoryFacts(claims);
       if (facts) return decide(claims, facts);

@@ -85,7 +85,35 @@ describe(JwtAuthGuard.name, () => {
   });
 
   describe('a token verified before', () => {
-    beforeEach(() => verified.remember('known.token.here', claims));
+    beforeEach(() => {
+      verified.remember('known.token.here', claims);
+      // Memory cannot answer at once unless a test says so.
+      bearerCheck.fromMemoryNow.mockReturnValue(undefined);
+    });
+
+    it('is let through synchronously (a boolean, nothing to await) when memory answers at once', () => {
+      const request = bearer('known.token.here');
+      bearerCheck.fromMemoryNow.mockReturnValueOnce(caller);
+
+      expect(sut.canActivate(contextFor('guarded', request))).toBe(true);
+
+      expect(bearerCheck.fromMemoryNow).toHaveBeenCalledWith(claims);
+      expect(request.user).toBe(caller);
+      expect(metrics.countBearerCheck).toHaveBeenCalledWith('ok');
+    });
+
+    it('is refused synchronously, and counted, when memory holds a revocation', () => {
+      const revoked = new AppException(Problem.TokenRevoked, 'The access token has been revoked.');
+      bearerCheck.fromMemoryNow.mockImplementationOnce(() => {
+        throw revoked;
+      });
+      const request = bearer('known.token.here');
+
+      expect(() => sut.canActivate(contextFor('guarded', request))).toThrow(revoked);
+
+      expect(request.user).toBeUndefined();
+      expect(metrics.countBearerCheck).toHaveBeenCalledWith('revoked');
+    });
 
     it('skips passport-jwt but is still put to the bearer check', async () => {
       const passport = jest.spyOn(passportGuard, 'canActivate');

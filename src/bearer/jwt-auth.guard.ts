@@ -76,17 +76,32 @@ export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
     return allowed;
   }
 
-  private async checkRemembered(
+  /**
+   * A boolean when memory answers at once (Nest then awaits nothing), else a promise. A refusal
+   * is thrown either way, through handleRequest, which counts every outcome.
+   */
+  private checkRemembered(
     request: CallerRequest,
     claims: AuthenticatedUser['token'],
-  ): Promise<boolean> {
-    let caller: AuthenticatedUser | false = false;
-    let error: Error | null = null;
+  ): boolean | Promise<boolean> {
+    let caller: AuthenticatedUser | undefined;
     try {
-      caller = await this.bearerCheck.authenticate(claims);
+      caller = this.bearerCheck.fromMemoryNow(claims);
     } catch (refusal) {
-      error = refusal as Error;
+      return this.settle(request, refusal as Error, false);
     }
+    if (caller) return this.settle(request, null, caller);
+    return this.bearerCheck.authenticate(claims).then(
+      (user) => this.settle(request, null, user),
+      (refusal: Error) => this.settle(request, refusal, false),
+    );
+  }
+
+  private settle(
+    request: CallerRequest,
+    error: Error | null,
+    caller: AuthenticatedUser | false,
+  ): boolean {
     request.user = this.handleRequest(error, caller);
     return true;
   }

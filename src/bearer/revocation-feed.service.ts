@@ -32,6 +32,7 @@ const LOST_PROBES_BEFORE_RECONNECT = 3;
 /** Revocations are kept this much longer than an access token lives (clocks, slow commits). */
 const KEEP_MARGIN_MS = 60_000;
 const FRESH = Promise.resolve(true);
+const NOT_LIVE = Promise.resolve(false);
 const HEARTBEAT_TIMEOUT_MS = 5000;
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 2000;
@@ -124,15 +125,23 @@ export class RevocationFeed implements OnApplicationBootstrap, OnApplicationShut
    * every one committed elsewhere more than MAX_STATE_AGE_MS ago. False: ask the database.
    */
   sync(): Promise<boolean> {
-    if (!this.live) return Promise.resolve(false);
+    return this.freshNow() ? FRESH : this.live ? this.roundTrips.wait() : NOT_LIVE;
+  }
+
+  /**
+   * Whether memory is current now, without waiting: `sync()`'s answer when it needs no round
+   * trip (a proof about to age starts the next one in the background), false when it would wait.
+   */
+  freshNow(): boolean {
+    if (!this.live) return false;
     switch (this.freshness.verdict()) {
       case 'fresh':
-        return FRESH;
+        return true;
       case 'fresh-refresh':
         void this.roundTrips.wait();
-        return FRESH;
+        return true;
       case 'stale':
-        return this.roundTrips.wait();
+        return false;
     }
   }
 
