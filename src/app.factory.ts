@@ -16,6 +16,7 @@ import { registerFormBodyParser } from './common/http/form-body.js';
 import {
   addResponseHeaders,
   API_HEADERS,
+  type HeaderPolicy,
   type HeaderSet,
   NO_STORE,
   securityHeaders,
@@ -25,6 +26,8 @@ import { createLogger, PinoNestLogger, requestLogger } from './common/logging/lo
 import type { Environment } from './config/environment.js';
 import { METRICS_PATH } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
+import { documentJwksRoute, JWKS_PATH, registerJwksRoute } from './signing-keys/jwks.route.js';
+import { KeyRing } from './signing-keys/key-ring.service.js';
 
 export { API_PREFIX };
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -61,24 +64,25 @@ const ACCOUNT_PAGE_HEADERS: HeaderSet = Object.freeze({
   ...PAGE_SECURITY_HEADERS,
 });
 const ACCOUNT_PAGES = new Set([`/${RESET_PASSWORD_PAGE}`, `/${VERIFY_EMAIL_PAGE}`]);
-/** Public keys, meant to be cached by relying parties (the JWKS_MAX_AGE of the API guide). */
-const JWKS_HEADERS: HeaderSet = Object.freeze({
-  ...API_HEADERS,
-  'cache-control': 'public, max-age=300',
-});
-
 /**
  * The headers of each route's answers. Every API answer but the health check and the public
  * documents may hold a token, a secret or personal data, and is never stored; so is the
- * not-found answer, which is no route.
+ * not-found answer, which is no route. The public keys are meant to be cached by relying
+ * parties, for JWKS_MAX_AGE seconds.
  */
-export function responseHeaders(route: string | undefined): HeaderSet {
-  if (route === '/docs' || route?.startsWith('/docs/')) return PAGE_HEADERS;
-  if (route === '/docs-json' || route === '/docs-yaml') return API_HEADERS;
-  if (route === '/.well-known/jwks.json') return JWKS_HEADERS;
-  if (route !== undefined && ACCOUNT_PAGES.has(route)) return ACCOUNT_PAGE_HEADERS;
-  if (route === `/${API_PREFIX}/health`) return API_HEADERS;
-  return API_NO_STORE;
+export function responseHeaders(env: Pick<Environment, 'JWKS_MAX_AGE'>): HeaderPolicy {
+  const jwks: HeaderSet = Object.freeze({
+    ...API_HEADERS,
+    'cache-control': `public, max-age=${env.JWKS_MAX_AGE}`,
+  });
+  return (route) => {
+    if (route === '/docs' || route?.startsWith('/docs/')) return PAGE_HEADERS;
+    if (route === '/docs-json' || route === '/docs-yaml') return API_HEADERS;
+    if (route === JWKS_PATH) return jwks;
+    if (route !== undefined && ACCOUNT_PAGES.has(route)) return ACCOUNT_PAGE_HEADERS;
+    if (route === `/${API_PREFIX}/health`) return API_HEADERS;
+    return API_NO_STORE;
+  };
 }
 
 export interface CreateAppOptions {
@@ -132,7 +136,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   // other media type is a 415 problem.
   fastify.removeContentTypeParser(['text/plain']);
   registerFormBodyParser(fastify);
-  addResponseHeaders(fastify, responseHeaders);
+  addResponseHeaders(fastify, responseHeaders(env));
   const origins = env.CORS_ORIGINS.split(',')
     .map((origin) => origin.trim())
     .filter(Boolean);
@@ -155,18 +159,19 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
 
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
-      { path: '.well-known/jwks.json', method: RequestMethod.GET },
       { path: METRICS_PATH, method: RequestMethod.GET },
       { path: RESET_PASSWORD_PAGE, method: RequestMethod.GET },
       { path: VERIFY_EMAIL_PAGE, method: RequestMethod.GET },
     ],
   });
-  setUpSwagger(app);
+  // After the hooks above, which give it its headers and metrics like every other route.
+  registerJwksRoute(fastify, app.get(KeyRing));
+  setUpSwagger(app, env);
   await app.init();
   return app;
 }
 
-function setUpSwagger(app: NestFastifyApplication): void {
+function setUpSwagger(app: NestFastifyApplication, env: Environment): void {
   const config = new DocumentBuilder()
     .setTitle('Auth service')
     .setDescription(
@@ -184,7 +189,9 @@ function setUpSwagger(app: NestFastifyApplication): void {
     .build();
   // Built at the first request for /docs or /docs-json, not at start: nobody may ever ask, and
   // the scan of every route leaves megabytes of garbage behind on a server just started.
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), {
+  const document = () =>
+    documentJwksRoute(SwaggerModule.createDocument(app, config), env.JWKS_MAX_AGE);
+  SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
   });
 }

@@ -127,6 +127,19 @@ describe('GET /metrics (e2e)', () => {
   });
 });
 
+describe('GET /metrics, the public keys (e2e)', () => {
+  const { http } = useApp({ RATE_LIMIT_ENABLED: 'false' });
+
+  it('times the JWKS, a Fastify route of its own, under its route', async () => {
+    const series = { method: 'GET', route: '/.well-known/jwks.json', status_code: '200' };
+    const before = sample(await scrape(http), 'http_request_duration_seconds_count', series);
+    await http.get('/.well-known/jwks.json');
+    await http.get('/.well-known/jwks.json');
+    const after = sample(await scrape(http), 'http_request_duration_seconds_count', series);
+    expect(after - before).toBe(2);
+  });
+});
+
 describe('GET /metrics with METRICS_TOKEN (e2e)', () => {
   const METRICS_TOKEN = 'a-scrape-token-of-32-characters!';
 

@@ -65,6 +65,13 @@ describe('Service (e2e)', () => {
     const reply = await http.get('/.well-known/jwks.json');
     expect(reply.status).toBe(200);
     expect(reply.body.keys).toHaveLength(algorithm === 'HS256' ? 0 : 1);
+    // Served by Fastify itself (no Nest controller): still JSON, still with a request id.
+    expect(reply.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(reply.headers['x-request-id']).toEqual(expect.any(String));
+    const head = await http.request('HEAD', '/.well-known/jwks.json');
+    expect(head.status).toBe(200);
+    expect(head.text).toBe('');
+    expectProblem(await http.post('/.well-known/jwks.json', { body: {} }), 404, 'not-found');
   });
 
   it('answers an unknown route with a 404 problem document', async () => {

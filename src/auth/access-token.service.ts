@@ -10,7 +10,6 @@ import {
   tokenProblem,
   tooLong,
 } from '../bearer/access-token-rules.js';
-import type { PublicJwk } from '../signing-keys/key-material.js';
 import { KeyRing } from '../signing-keys/key-ring.service.js';
 
 export interface IssuedAccessToken {
@@ -41,10 +40,6 @@ export class AccessTokenService {
 
   get lifetimeSeconds(): number {
     return this.ttl;
-  }
-
-  jwks(): { keys: PublicJwk[] } {
-    return { keys: this.ring.jwks() };
   }
 
   /**

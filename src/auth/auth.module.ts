@@ -20,7 +20,6 @@ import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { PasskeyLoginController } from './passkey-login.controller.js';
 import { SessionsService } from './sessions.service.js';
-import { WellKnownController } from './well-known.controller.js';
 import { MfaModule } from '../mfa/mfa.module.js';
 import { MfaController } from './mfa.controller.js';
 
@@ -46,7 +45,7 @@ import { MfaController } from './mfa.controller.js';
     MfaModule,
     PasskeysModule,
   ],
-  controllers: [AuthController, MfaController, PasskeyLoginController, WellKnownController],
+  controllers: [AuthController, MfaController, PasskeyLoginController],
   providers: [AuthService, AccessTokenService, SessionsService, Transactions],
   exports: [AuthService],
 })

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { ConfigService } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
 import { type Environment, validateEnvironment } from '../config/environment.js';
@@ -65,6 +65,36 @@ describe(KeyRing.name, () => {
       expect(ring.verificationKey(key.kid)).toBeUndefined();
     }
     expect(() => ring.privateKeyOf(next.kid)).toThrow();
+  });
+
+  describe('the served JWK Set', () => {
+    afterEach(() => {
+      jest.useRealTimers();
+    });
+
+    it('is the published keys, serialized again only when they change, time passing included', async () => {
+      const now = Date.now();
+      const retiresAt = now - 1000;
+      const retiring = row({ activatesAt: now - 60_000, retiresAt });
+      const current = row({ activatesAt: now - 1000 });
+      const ring = await ringOf([retiring, current]);
+
+      const document = ring.jwksDocument();
+      expect(JSON.parse(document)).toEqual({ keys: ring.jwks() });
+      expect(ring.jwks().map((jwk) => jwk.kid)).toEqual([retiring.kid, current.kid]);
+      // Unchanged keys: the very same string, not a new serialization.
+      expect(ring.jwksDocument()).toBe(document);
+
+      // The retiring key's last token has expired: it leaves the document without a read.
+      jest.useFakeTimers({ now: retiresAt + TTL * 1000 + RETIRE_MARGIN_MS + 1, doNotFake: [] });
+      expect(JSON.parse(ring.jwksDocument())).toEqual({ keys: ring.jwks() });
+      expect(ring.jwks().map((jwk) => jwk.kid)).toEqual([current.kid]);
+    });
+
+    it('is an empty set when no key is published', async () => {
+      const ring = await ringOf([row({ activatesAt: 0 }, 'HS256')]);
+      expect(ring.jwksDocument()).toBe('{"keys":[]}');
+    });
   });
 
   it('reads the states on the database clock, not its own', async () => {

@@ -40,6 +40,10 @@ export class KeyRing {
   private again = false;
   private notified: () => boolean = () => false;
   private readonly listeners: (() => void)[] = [];
+  private published: { keys: PublicJwk[]; document: string } = {
+    keys: [],
+    document: '{"keys":[]}',
+  };
 
   constructor(
     private readonly repository: SigningKeysRepository,
@@ -119,6 +123,19 @@ export class KeyRing {
     return this.keys
       .filter((key) => key.usable?.jwk && mayVerify(keyStatus(key, now, this.linger)))
       .map((key) => key.usable!.jwk!);
+  }
+
+  /**
+   * The JWK Set as served: serialized again only when the published keys change (a read, or a
+   * key's publication or retirement coming due), not on every request.
+   */
+  jwksDocument(): string {
+    const keys = this.jwks();
+    const last = this.published;
+    if (keys.length !== last.keys.length || keys.some((jwk, i) => jwk !== last.keys[i])) {
+      this.published = { keys, document: JSON.stringify({ keys }) };
+    }
+    return this.published.document;
   }
 
   /** Re-reads the keys; calls made while a read runs share one more read after it. */
