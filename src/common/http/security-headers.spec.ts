@@ -67,6 +67,22 @@ describe(addResponseHeaders.name, () => {
     await fastify.close();
   });
 
+  it("comes before a route's own request hooks, so that an answer one of them ends carries it", async () => {
+    const fastify = Fastify({ genReqId: () => 'req-2' });
+    addResponseHeaders(fastify, policy);
+    fastify.get('/page', {
+      onRequest: (_request, reply, done) => {
+        void reply.code(401).send({ refused: true });
+        done();
+      },
+      handler: () => 'never',
+    });
+    const reply = await fastify.inject({ url: '/page' });
+    expect(reply.statusCode).toBe(401);
+    expect(reply.headers).toMatchObject({ ...page, 'x-request-id': 'req-2' });
+    await fastify.close();
+  });
+
   it('asks the policy once per route, not per request', async () => {
     const asked: (string | undefined)[] = [];
     const fastify = Fastify();

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -61,24 +61,30 @@ export function securityHeaders(options: HelmetOptions): HeaderSet {
  */
 export type HeaderPolicy = (route: string | undefined) => HeaderSet;
 
-const SET = Symbol('responseHeaders');
-
 /**
- * Sets each route's headers, and the request id, on every answer (404s and errors too) from
- * one synchronous hook. The set of each route is chosen and merged when the route is
- * registered and kept in its config, so a request costs a property read and one copy into
- * Fastify's own header list (Node then writes the head in one pass). Call it before any route
- * is registered, and before CORS, so that preflight answers get their headers too.
+ * Sets each route's headers, and the request id, on every answer (404s and errors too). Each
+ * route gets a request hook of its own, first among its hooks, that already holds the route's
+ * set, chosen and merged when the route is registered: a request costs one copy into Fastify's
+ * header list (Node then writes the head in one pass), not a look-up of its route's options
+ * (which Fastify builds anew on every read). The not-found handler is no route; one global hook
+ * gives its answers theirs and passes over the rest. Call it before any route is registered.
  */
 export function addResponseHeaders(fastify: FastifyInstance, policy: HeaderPolicy): void {
-  const unmatched = policy(undefined);
   fastify.addHook('onRoute', (route) => {
-    route.config = Object.assign({}, route.config, { [SET]: policy(route.url) });
+    const hooks = route.onRequest ?? [];
+    route.onRequest = [setHeaders(policy(route.url)), ...(Array.isArray(hooks) ? hooks : [hooks])];
   });
-  fastify.addHook('onRequest', (request, reply, done) => {
-    const config = request.routeOptions.config as { [SET]?: HeaderSet } | undefined;
-    reply.headers(config?.[SET] ?? unmatched);
+  const unmatched = setHeaders(policy(undefined));
+  fastify.addHook('onRequest', function (request, reply, done) {
+    if (request.is404) unmatched.call(this, request, reply, done);
+    else done();
+  });
+}
+
+function setHeaders(headers: HeaderSet): onRequestHookHandler {
+  return (request, reply, done) => {
+    reply.headers(headers);
     reply.header('x-request-id', request.id);
     done();
-  });
+  };
 }
