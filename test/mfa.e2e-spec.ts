@@ -218,6 +218,25 @@ describe('Multi-factor authentication: TOTP and recovery codes (e2e)', () => {
     expect(claims(refreshed.body)).toMatchObject({ amr: ['pwd', 'otp'], aal: 'aal2' });
   });
 
+  it('counts a login that needs its second factor as mfa_required, not as a refusal', async () => {
+    await enrol(http, user);
+    const logins = async () => {
+      const text = (await http.get('/metrics')).text;
+      const count = (outcome: string) =>
+        Number(
+          new RegExp(`^auth_logins_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1] ??
+            0,
+        );
+      return { mfaRequired: count('mfa_required'), rejected: count('rejected') };
+    };
+    const before = await logins();
+    await mfaToken(http, user);
+    await mfaToken(http, user);
+    const after = await logins();
+    expect(after.mfaRequired - before.mfaRequired).toBe(2);
+    expect(after.rejected).toBe(before.rejected);
+  });
+
   it('accepts a code once, and no code of an earlier step after it', async () => {
     const { secret } = await enrol(http, user);
     await awayFromStepBoundary();

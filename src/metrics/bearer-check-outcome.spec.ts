@@ -27,6 +27,8 @@ describe(authOutcome.name, () => {
     expect(authOutcome(401)).toBe('failed');
     expect(authOutcome(429)).toBe('rate_limited');
     expect(authOutcome(400)).toBe('rejected');
+    expect(authOutcome(403, Problem.MfaRequired)).toBe('mfa_required');
+    expect(authOutcome(403, Problem.EmailNotVerified)).toBe('rejected');
     expect(authOutcome(503)).toBe('error');
   });
 });

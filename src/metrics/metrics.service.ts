@@ -4,11 +4,15 @@ import type { FastifyInstance, onResponseHookHandler } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Pool } from 'pg';
 import { DatabasePool } from '../common/database/database-pool.js';
+import { answeredProblem } from '../common/errors/answered-problem.js';
+import { Problem } from '../common/errors/problem.js';
 import { DurationHistogram, DurationSeries } from './duration-histogram.js';
 
-/** What a client got from a login or refresh, read from the answer's status. */
-export function authOutcome(status: number): string {
+/** What a client got from a login or refresh, read from the answer's status and problem. */
+export function authOutcome(status: number, problem?: Problem): string {
   if (status < 300) return 'succeeded';
+  // The right password, a second factor to come: neither a failure nor a refusal.
+  if (problem === Problem.MfaRequired) return 'mfa_required';
   if (status === 401) return 'failed';
   if (status === 429) return 'rate_limited';
   if (status < 500) return 'rejected';
@@ -34,7 +38,7 @@ export class MetricsService {
 
   private readonly logins = new Counter({
     name: 'auth_logins_total',
-    help: 'Login attempts by outcome (succeeded, failed, rate_limited, rejected, error)',
+    help: 'Login attempts by outcome (succeeded, mfa_required, failed, rate_limited, rejected, error)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
@@ -185,7 +189,9 @@ export class MetricsService {
       }
       child.observe(reply.elapsedTime / 1000);
       if (status === 429) this.rateLimitHits.inc({ route });
-      if (outcomes && method === 'POST') outcomes.inc({ outcome: authOutcome(status) });
+      if (outcomes && method === 'POST') {
+        outcomes.inc({ outcome: authOutcome(status, answeredProblem(request)) });
+      }
       done();
     };
   }

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../database/database-errors.js';
+import { recordAnsweredProblem } from './answered-problem.js';
 import { AppException } from './app.exception.js';
 import {
   INVALID_TOKEN_PROBLEMS,
@@ -86,6 +87,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
           : 'Bearer',
       );
     }
+    recordAnsweredProblem(request, resolved.problem);
     reply.status(resolved.status).type('application/problem+json').send(document);
   }
 
