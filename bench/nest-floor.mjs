@@ -34,15 +34,7 @@ const ratios = new Map(targets.map((target) => [target.name, []]));
 const cpuRatios = new Map(targets.map((target) => [target.name, []]));
 try {
   await waitUntilHealthy(`http://127.0.0.1:${barePort}`);
-  for (let tries = 0; ; tries++) {
-    try {
-      await load({ url: targets[1].url, duration: 1, connections: 1 });
-      break;
-    } catch (error) {
-      if (tries > 50) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+  await waitUntilHealthy(`http://127.0.0.1:${nestPort}`);
   for (const target of targets) await load({ url: target.url, duration: 2, connections });
   for (let round = 1; round <= rounds; round++) {
     const rates = [];

@@ -25,6 +25,8 @@ const app = await NestFactory.create(MinimalModule, new FastifyAdapter(), { logg
 app
   .getHttpAdapter()
   .getInstance()
-  .get('/fastify-route', (_request, reply) => void reply.send(BARE_BODY));
+  .get('/fastify-route', (_request, reply) => void reply.send(BARE_BODY))
+  // What the harness's waitUntilHealthy asks for.
+  .get('/api/v1/health', (_request, reply) => void reply.send({ status: 'ok' }));
 await app.listen(Number(process.env.PORT), '127.0.0.1');
 process.once('SIGTERM', () => void app.close());
