@@ -49,6 +49,10 @@ describe('Users (e2e)', () => {
   describe('PATCH /users/me', () => {
     it('changes the name and the username; the new username logs in', async () => {
       const { user, tokens } = await signUp(http);
+      // Read first, so that the caller's view is remembered before it changes.
+      expect((await http.get(ME, { token: tokens.access_token })).body.username).toBe(
+        user.username,
+      );
       const reply = await http.patch(ME, {
         token: tokens.access_token,
         body: { name: 'Ada Lovelace', username: 'Ada.Lovelace' },

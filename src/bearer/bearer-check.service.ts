@@ -52,8 +52,8 @@ export class BearerCheckService {
 function decide(claims: AccessTokenClaims, facts: BearerFacts): AuthenticatedUser {
   switch (liveness(claims, facts, Date.now())) {
     case 'live':
-      // A copy: a handler that edits its caller must not change what memory holds.
-      return { user: { ...facts.user! }, token: claims };
+      // Not a copy: the user is frozen (BearerLookup), so no handler can edit what memory holds.
+      return { user: facts.user!, token: claims };
     case 'user-gone':
       throw new AppException(Problem.TokenInvalid, 'The token user no longer exists.');
     case 'revoked':

@@ -44,7 +44,8 @@ export class BearerLookup {
         session_revoked_at: number | null;
         blocked_until: number | null;
       }>();
-    const user = entities[0] ?? null;
+    // Frozen: every request of this user shares it while memory holds it (UserCache).
+    const user = entities[0] ? Object.freeze(entities[0]) : null;
     const row = raw[0];
     const session =
       !row || row.session_user_id === null || row.session_expires_at === null

@@ -52,7 +52,8 @@ export interface Principal {
 
 /** The caller of an authenticated request: the current account and the token it presented. */
 export interface AuthenticatedUser {
-  user: Principal;
+  /** Frozen: shared by every request of this user while the bearer check's memory holds it. */
+  user: Readonly<Principal>;
   token: AccessTokenClaims;
 }
 
