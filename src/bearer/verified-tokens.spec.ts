@@ -14,6 +14,19 @@ describe(VerifiedTokens.name, () => {
     expect(tokens.claimsOf('a.b.c')).toBe(claims);
     expect(Object.isFrozen(claims)).toBe(true);
     expect(tokens.claimsOf('a.b.d')).toBeUndefined();
+    // The same signature under another header or payload is another token.
+    expect(tokens.claimsOf('a.x.c')).toBeUndefined();
+    expect(tokens.claimsOf('x.b.c')).toBeUndefined();
+    expect(tokens.claimsOf('c')).toBeUndefined();
+  });
+
+  it('keeps the verified token when another with its signature comes and fails', () => {
+    const tokens = new VerifiedTokens(10, () => NOW);
+    const claims = claimsUntil(NOW / 1000 + 60);
+    tokens.remember('a.b.c', claims);
+    expect(tokens.claimsOf('a.forged.c')).toBeUndefined();
+    expect(tokens.claimsOf('a.b.c')).toBe(claims);
+    expect(tokens.size).toBe(1);
   });
 
   it('forgets every token when the keys change, and takes none verified before the change', () => {

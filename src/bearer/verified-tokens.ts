@@ -10,13 +10,15 @@ export const MAX_REMEMBERED_TOKEN_LENGTH = 2048;
  * cost of the bearer path.
  *
  * Only the signature and the claims are remembered; whether the token is still live (its
- * session, its `jti`, its user) is asked on every request all the same. The key is the whole
- * token string, so a token that differs in any byte from one verified before is verified.
- * Bounded: past `capacity`, the oldest entry leaves; an expired one leaves when it is next
- * asked for. A capacity of 0 remembers nothing.
+ * session, its `jti`, its user) is asked on every request all the same. An entry is found by
+ * the token's last segment (its signature: hashing the whole token for the look-up cost more
+ * than the rest of it) and answers only the very token remembered, compared whole, so a token
+ * that differs in any byte from one verified before is verified. Bounded: past `capacity`, the
+ * oldest entry leaves; an expired one leaves when it is next asked for. A capacity of 0
+ * remembers nothing.
  */
 export class VerifiedTokens {
-  private readonly entries = new Map<string, AccessTokenClaims>();
+  private readonly entries = new Map<string, { token: string; claims: AccessTokenClaims }>();
   private generation = 0;
 
   constructor(
@@ -30,14 +32,15 @@ export class VerifiedTokens {
 
   /** The claims of a token verified before, unless it has expired since. */
   claimsOf(token: string): AccessTokenClaims | undefined {
-    const claims = this.entries.get(token);
-    if (claims === undefined) return undefined;
+    const key = signatureOf(token);
+    const entry = this.entries.get(key);
+    if (entry?.token !== token) return undefined;
     // jsonwebtoken's own rule: expired once the current whole second reaches `exp`.
-    if (Math.floor(this.now() / 1000) >= claims.exp) {
-      this.entries.delete(token);
+    if (Math.floor(this.now() / 1000) >= entry.claims.exp) {
+      this.entries.delete(key);
       return undefined;
     }
-    return claims;
+    return entry.claims;
   }
 
   /** Changes with every `clear`: take it before verifying, hand it to `remember` after. */
@@ -65,10 +68,16 @@ export class VerifiedTokens {
     ) {
       return;
     }
-    if (!this.entries.has(token) && this.entries.size >= this.capacity) {
+    const key = signatureOf(token);
+    if (!this.entries.has(key) && this.entries.size >= this.capacity) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);
     }
-    this.entries.set(token, Object.freeze(claims));
+    this.entries.set(key, { token, claims: Object.freeze(claims) });
   }
+}
+
+/** A compact JWS's last segment, its signature; the whole string when it has no dot. */
+function signatureOf(token: string): string {
+  return token.slice(token.lastIndexOf('.') + 1);
 }
