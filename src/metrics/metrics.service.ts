@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance, onResponseHookHandler } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Pool } from 'pg';
 import { DatabasePool } from '../common/database/database-pool.js';
 import { answeredProblem } from '../common/errors/answered-problem.js';
 import { Problem } from '../common/errors/problem.js';
+import { hookEveryRoute, type RouteHook } from '../common/http/route-hooks.js';
 import { DurationHistogram, DurationSeries } from './duration-histogram.js';
 
 /** What a client got from a login or refresh, read from the answer's status and problem. */
@@ -115,20 +116,16 @@ export class MetricsService {
    * Times every answer. Called before the routes are registered (app.factory.ts): each route gets
    * an onResponse hook of its own that already knows its template and holds its series, so an
    * answer costs two map lookups and a bucket count, not a route-options object, a label key and
-   * prom-client's observe (see DurationHistogram). The not-found handler is no route; one
-   * global hook times its answers and passes over the rest.
+   * prom-client's observe (see DurationHistogram); the not-found answers are timed as one route
+   * (hookEveryRoute).
    */
   instrument(): void {
-    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    fastify.addHook('onRoute', (route) => {
-      const hooks = route.onResponse ?? [];
-      route.onResponse = [...(Array.isArray(hooks) ? hooks : [hooks]), this.timer(route.url)];
-    });
-    const unmatched = this.timer(UNMATCHED_ROUTE);
-    fastify.addHook('onResponse', function (request, reply, done) {
-      if (request.is404) unmatched.call(this, request, reply, done);
-      else done();
-    });
+    hookEveryRoute(
+      this.adapterHost.httpAdapter.getInstance<FastifyInstance>(),
+      'onResponse',
+      'last',
+      (route) => this.timer(route ?? UNMATCHED_ROUTE),
+    );
   }
 
   /** A gauge read when Prometheus scrapes, for values another part of the service owns. */
@@ -169,7 +166,7 @@ export class MetricsService {
   }
 
   /** The onResponse hook of one route template, with its duration children by method and status. */
-  private timer(route: string): onResponseHookHandler {
+  private timer(route: string): RouteHook {
     const children = new Map<string, Map<number, DurationSeries>>();
     // Logins and refreshes are counted from their answers, so the services need no metrics code.
     const outcomes = route.endsWith('/auth/login')

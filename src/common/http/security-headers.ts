@@ -1,6 +1,7 @@
-import type { FastifyInstance, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { hookEveryRoute, type RouteHook } from './route-hooks.js';
 
 export type HeaderSet = Readonly<Record<string, string>>;
 
@@ -62,26 +63,16 @@ export function securityHeaders(options: HelmetOptions): HeaderSet {
 export type HeaderPolicy = (route: string | undefined) => HeaderSet;
 
 /**
- * Sets each route's headers, and the request id, on every answer (404s and errors too). Each
- * route gets a request hook of its own, first among its hooks, that already holds the route's
- * set, chosen and merged when the route is registered: a request costs one copy into Fastify's
- * header list (Node then writes the head in one pass), not a look-up of its route's options
- * (which Fastify builds anew on every read). The not-found handler is no route; one global hook
- * gives its answers theirs and passes over the rest. Call it before any route is registered.
+ * Sets each route's headers, and the request id, on every answer (404s and errors too): each
+ * route's first request hook already holds the route's set, chosen and merged when the route is
+ * registered (hookEveryRoute), so a request costs one copy into Fastify's header list (Node then
+ * writes the head in one pass). Call it before any route is registered.
  */
 export function addResponseHeaders(fastify: FastifyInstance, policy: HeaderPolicy): void {
-  fastify.addHook('onRoute', (route) => {
-    const hooks = route.onRequest ?? [];
-    route.onRequest = [setHeaders(policy(route.url)), ...(Array.isArray(hooks) ? hooks : [hooks])];
-  });
-  const unmatched = setHeaders(policy(undefined));
-  fastify.addHook('onRequest', function (request, reply, done) {
-    if (request.is404) unmatched.call(this, request, reply, done);
-    else done();
-  });
+  hookEveryRoute(fastify, 'onRequest', 'first', (route) => setHeaders(policy(route)));
 }
 
-function setHeaders(headers: HeaderSet): onRequestHookHandler {
+function setHeaders(headers: HeaderSet): RouteHook {
   return (request, reply, done) => {
     reply.headers(headers);
     reply.header('x-request-id', request.id);
