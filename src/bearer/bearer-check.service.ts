@@ -19,7 +19,7 @@ export class BearerCheckService {
   ) {}
 
   async authenticate(claims: AccessTokenClaims): Promise<AuthenticatedUser> {
-    return this.fromMemoryNow(claims) ?? (await this.afterSync(claims));
+    return this.fromMemoryNow(claims) ?? (await this.afterRoundTrip(claims));
   }
 
   /**
@@ -33,7 +33,11 @@ export class BearerCheckService {
     return facts && decide(claims, facts);
   }
 
-  private async afterSync(claims: AccessTokenClaims): Promise<AuthenticatedUser> {
+  /**
+   * The answer once a round trip has made memory current, else from the database: for a caller
+   * that has already had no answer from `fromMemoryNow`.
+   */
+  async afterRoundTrip(claims: AccessTokenClaims): Promise<AuthenticatedUser> {
     if (await this.feed.sync()) {
       const facts = this.feed.memoryFacts(claims);
       if (facts) return decide(claims, facts);

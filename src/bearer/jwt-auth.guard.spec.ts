@@ -118,19 +118,19 @@ describe(JwtAuthGuard.name, () => {
     it('skips passport-jwt but is still put to the bearer check', async () => {
       const passport = jest.spyOn(passportGuard, 'canActivate');
       const request = bearer('known.token.here');
-      bearerCheck.authenticate.mockResolvedValueOnce(caller);
+      bearerCheck.afterRoundTrip.mockResolvedValueOnce(caller);
 
       await expect(sut.canActivate(contextFor('guarded', request))).resolves.toBe(true);
 
       expect(passport).not.toHaveBeenCalled();
-      expect(bearerCheck.authenticate).toHaveBeenCalledWith(claims);
+      expect(bearerCheck.afterRoundTrip).toHaveBeenCalledWith(claims);
       expect(request.user).toBe(caller);
       expect(metrics.countBearerCheck).toHaveBeenCalledWith('ok');
     });
 
     it('is refused as the bearer check says (revoked since), and counted', async () => {
       const revoked = new AppException(Problem.TokenRevoked, 'The access token has been revoked.');
-      bearerCheck.authenticate.mockRejectedValueOnce(revoked);
+      bearerCheck.afterRoundTrip.mockRejectedValueOnce(revoked);
       const request = bearer('known.token.here');
 
       await expect(sut.canActivate(contextFor('guarded', request))).rejects.toBe(revoked);

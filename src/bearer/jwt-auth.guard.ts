@@ -91,7 +91,7 @@ export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
       return this.settle(request, refusal as Error, false);
     }
     if (caller) return this.settle(request, null, caller);
-    return this.bearerCheck.authenticate(claims).then(
+    return this.bearerCheck.afterRoundTrip(claims).then(
       (user) => this.settle(request, null, user),
       (refusal: Error) => this.settle(request, refusal, false),
     );
