@@ -85,8 +85,12 @@ describe(KeyRing.name, () => {
       // Unchanged keys: the very same string, not a new serialization.
       expect(ring.jwksDocument()).toBe(document);
 
-      // The retiring key's last token has expired: it leaves the document without a read.
-      jest.useFakeTimers({ now: retiresAt + TTL * 1000 + RETIRE_MARGIN_MS + 1, doNotFake: [] });
+      // Until the retiring key's last token expires, the same string still.
+      const leavesAt = retiresAt + TTL * 1000 + RETIRE_MARGIN_MS;
+      jest.useFakeTimers({ now: leavesAt - 1, doNotFake: [] });
+      expect(ring.jwksDocument()).toBe(document);
+      // From then on it leaves the document, without a read.
+      jest.setSystemTime(leavesAt);
       expect(JSON.parse(ring.jwksDocument())).toEqual({ keys: ring.jwks() });
       expect(ring.jwks().map((jwk) => jwk.kid)).toEqual([current.kid]);
     });

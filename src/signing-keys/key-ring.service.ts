@@ -7,7 +7,14 @@ import {
   keyEncryptionKeyBytes,
 } from '../config/environment.js';
 import { type PublicJwk, unseal, usableKey, type UsableKey } from './key-material.js';
-import { keyStatus, type KeyStatus, lingerMs, mayVerify, signingKeyOf } from './key-schedule.js';
+import {
+  keyStatus,
+  type KeyStatus,
+  leavesAt,
+  lingerMs,
+  mayVerify,
+  signingKeyOf,
+} from './key-schedule.js';
 import { type SigningKeyRow, SigningKeysRepository } from './signing-keys.repository.js';
 
 /** How often keys are re-read while no notification can tell this instance of a change. */
@@ -40,8 +47,10 @@ export class KeyRing {
   private again = false;
   private notified: () => boolean = () => false;
   private readonly listeners: (() => void)[] = [];
-  private published: { keys: PublicJwk[]; document: string } = {
-    keys: [],
+  /** The JWK Set as last serialized, from which read of the keys, and until when it holds. */
+  private published: { from: RingKey[]; until: number; document: string } = {
+    from: [],
+    until: Number.NEGATIVE_INFINITY,
     document: '{"keys":[]}',
   };
 
@@ -119,21 +128,28 @@ export class KeyRing {
 
   /** The public keys a relying party needs: the next one and every one a live token may carry. */
   jwks(): PublicJwk[] {
-    const now = this.now();
-    return this.keys
-      .filter((key) => key.usable?.jwk && mayVerify(keyStatus(key, now, this.linger)))
-      .map((key) => key.usable!.jwk!);
+    return this.publishedAt(this.now()).map((key) => key.usable!.jwk!);
+  }
+
+  private publishedAt(now: number): RingKey[] {
+    return this.keys.filter(
+      (key) => key.usable?.jwk && mayVerify(keyStatus(key, now, this.linger)),
+    );
   }
 
   /**
-   * The JWK Set as served: serialized again only when the published keys change (a read, or a
-   * key's publication or retirement coming due), not on every request.
+   * The JWK Set as served: serialized again only when the published keys change, not on every
+   * request. They change with a read, or when a published key's last token expires (leavesAt;
+   * a key that starts signing was published already, as the next one).
    */
   jwksDocument(): string {
-    const keys = this.jwks();
-    const last = this.published;
-    if (keys.length !== last.keys.length || keys.some((jwk, i) => jwk !== last.keys[i])) {
-      this.published = { keys, document: JSON.stringify({ keys }) };
+    if (this.published.from !== this.keys || this.now() >= this.published.until) {
+      const published = this.publishedAt(this.now());
+      this.published = {
+        from: this.keys,
+        until: Math.min(...published.map((key) => leavesAt(key, this.linger) ?? Infinity)),
+        document: JSON.stringify({ keys: published.map((key) => key.usable!.jwk!) }),
+      };
     }
     return this.published.document;
   }
