@@ -78,22 +78,25 @@ export async function waitUntilHealthy(base, timeoutMs = 30_000) {
 
 /**
  * Starts a Node script in its own process; `stop()` ends it with SIGTERM. With `capture`, its
- * output is kept (`output()`) instead of shown.
+ * output is kept (`output()`) instead of shown; with `wrap` (a command and its arguments), Node
+ * runs under that command (e.g. valgrind), which must exec Node in place or keep its pid.
  */
-export function startProcess(script, env, nodeArgs = [], { capture = false } = {}) {
-  const args = [...nodeArgs, script];
+export function startProcess(script, env, nodeArgs = [], { capture = false, wrap = [] } = {}) {
   // BENCH_SERVER_CPUS=1 pins the process to those CPUs (taskset execs Node in place, so the pid
   // is Node's); run the bench itself under `taskset -c 0` and the load no longer competes with
   // the server for a core.
   const cpus = process.env.BENCH_SERVER_CPUS;
-  const child = spawn(
-    cpus ? 'taskset' : process.execPath,
-    cpus ? ['-c', cpus, process.execPath, ...args] : args,
-    {
-      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', capture ? 'pipe' : 'inherit', capture ? 'pipe' : 'inherit'],
-    },
-  );
+  const [command, ...args] = [
+    ...(cpus ? ['taskset', '-c', cpus] : []),
+    ...wrap,
+    process.execPath,
+    ...nodeArgs,
+    script,
+  ];
+  const child = spawn(command, args, {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', capture ? 'pipe' : 'inherit', capture ? 'pipe' : 'inherit'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
@@ -110,7 +113,8 @@ export function startProcess(script, env, nodeArgs = [], { capture = false } = {
 
 /**
  * The compiled app on `databaseUrl`, rate limits off, healthy when this resolves; `nodeArgs`
- * go to Node (e.g. `--cpu-prof`).
+ * go to Node (e.g. `--cpu-prof`); `options` go to startProcess, and `healthyWithinMs` is how
+ * long it may take to start (default 30 s).
  */
 export async function startApp(
   databaseUrl,
@@ -133,7 +137,7 @@ export async function startApp(
     nodeArgs,
     options,
   );
-  await waitUntilHealthy(base);
+  await waitUntilHealthy(base, options.healthyWithinMs);
   return { ...app, base };
 }
 
