@@ -1,16 +1,13 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
+import { aPrincipal } from '../../test/support/principal.js';
 import { automock } from '../../test/support/strict-mock.js';
 import { AccountService } from '../account/account.service.js';
 import { type Transaction, Transactions } from '../common/database/transactions.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
-import {
-  type AccessTokenClaims,
-  type Authentication,
-  Role,
-} from '../common/principal/principal.js';
+import type { AccessTokenClaims, Authentication } from '../common/principal/principal.js';
 import { PasskeyAssertionsService } from '../passkeys/passkey-assertions.service.js';
 import type { Environment } from '../config/environment.js';
 import { RevocationService } from '../revocation/revocation.service.js';
@@ -29,19 +26,12 @@ import { MfaService } from '../mfa/mfa.service.js';
 import { PASSWORD_AND_OTP_LOGIN, PASSWORD_LOGIN } from '../common/principal/principal.js';
 
 function aUser(overrides: Partial<User> = {}): User {
-  return Object.assign(new User(), {
-    id: randomUUID(),
-    email: 'ada@example.com',
-    username: 'ada_l',
-    name: null,
-    passwordHash: 'stored hash',
-    role: Role.User,
-    isActive: true,
-    emailVerified: true,
-    createdAt: new Date('2026-11-21T10:00:00.000Z'),
-    updatedAt: new Date('2026-11-21T10:00:00.000Z'),
-    ...overrides,
-  });
+  return Object.assign(
+    new User(),
+    aPrincipal({ id: randomUUID() }),
+    { passwordHash: 'stored hash' },
+    overrides,
+  );
 }
 
 function claimsOf(user: User, sid = 'session-1'): AccessTokenClaims {

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { aPrincipal } from '../../test/support/principal.js';
 import { automock } from '../../test/support/strict-mock.js';
 import { Problem } from '../common/errors/problem.js';
 import { type AccessTokenClaims, Role } from '../common/principal/principal.js';
@@ -12,16 +13,7 @@ import { UserCache } from './user-cache.js';
 const HOUR = 60 * 60 * 1000;
 
 function aUser(overrides: Partial<User> = {}): User {
-  return Object.assign(new User(), {
-    id: 'user-1',
-    email: 'ada@example.com',
-    username: 'ada_l',
-    name: null,
-    role: Role.User,
-    isActive: true,
-    emailVerified: true,
-    ...overrides,
-  });
+  return Object.assign(new User(), aPrincipal(), overrides);
 }
 
 const claims: AccessTokenClaims = {

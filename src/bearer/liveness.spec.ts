@@ -1,21 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
+import { aPrincipal } from '../../test/support/principal.js';
 import { Role } from '../common/principal/principal.js';
-import type { Principal } from '../common/principal/principal.js';
 import { type BearerFacts, liveness } from './liveness.js';
 
 const NOW = 1_800_000_000_000;
 const claims = { sub: 'user-1', role: Role.User };
-const user: Principal = {
-  id: 'user-1',
-  email: 'ada@example.com',
-  username: 'ada_l',
-  name: null,
-  role: Role.User,
-  isActive: true,
-  emailVerified: true,
-  createdAt: new Date(NOW),
-  updatedAt: new Date(NOW),
-};
+const user = aPrincipal();
 const live: BearerFacts = {
   user,
   session: { userId: 'user-1', revokedAt: null, expiresAt: NOW + 1000 },

@@ -1,18 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
+import { aPrincipal } from '../../test/support/principal.js';
 import { type Principal, Role } from '../common/principal/principal.js';
 import { UserDto } from './user.dto.js';
 
-const aUser = (): Principal => ({
-  id: 'user-1',
-  email: 'ada@example.com',
-  username: 'ada_l',
-  name: null,
-  role: Role.User,
-  isActive: true,
-  emailVerified: false,
-  createdAt: new Date('2026-11-21T10:00:00.000Z'),
-  updatedAt: new Date('2026-11-22T10:00:00.000Z'),
-});
+const aUser = () => aPrincipal({ updatedAt: new Date('2026-11-22T10:00:00.000Z') });
 
 describe(UserDto.name, () => {
   it('shows what a user may see of an account, dates as ISO strings', () => {
@@ -23,7 +14,7 @@ describe(UserDto.name, () => {
       name: null,
       role: Role.User,
       isActive: true,
-      emailVerified: false,
+      emailVerified: true,
       createdAt: '2026-11-21T10:00:00.000Z',
       updatedAt: '2026-11-22T10:00:00.000Z',
     });
