@@ -102,7 +102,6 @@ async function perRequest(pid, url, headers) {
   const busy = await count(pid, () => fire(url, requests, headers));
   const idle = await count(pid, () => new Promise((resolve) => setTimeout(resolve, 2000)));
   control(pid, '-i', 'off');
-  if (process.env.BENCH_DEBUG) console.log({ busy, idle });
   return (busy.instructions - (idle.instructions * busy.elapsed) / idle.elapsed) / requests;
 }
 

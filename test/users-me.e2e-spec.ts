@@ -12,6 +12,8 @@ import {
   useApp,
   expectSessionRefused,
 } from './support/app.js';
+import { claimsOf } from './support/tokens.js';
+import { BearerLookup } from '../src/bearer/bearer-lookup.repository.js';
 
 const AUTH = '/api/v1/auth';
 const USERS = '/api/v1/users';
@@ -43,6 +45,14 @@ describe('Users (e2e)', () => {
 
     it('needs a token', async () => {
       expectProblem(await http.get(ME), 401, 'token-missing');
+    });
+
+    it("hands handlers the caller's account frozen, so none can edit what memory keeps", async () => {
+      const { tokens } = await signUp(http);
+      const { sub, sid, jti } = claimsOf(tokens.access_token);
+      const { user } = await suite.app().get(BearerLookup).find({ sub, sid, jti });
+      expect(user?.id).toBe(sub);
+      expect(Object.isFrozen(user)).toBe(true);
     });
   });
 

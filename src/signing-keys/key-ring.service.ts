@@ -143,8 +143,9 @@ export class KeyRing {
    * a key that starts signing was published already, as the next one).
    */
   jwksDocument(): string {
-    if (this.published.from !== this.keys || this.now() >= this.published.until) {
-      const published = this.publishedAt(this.now());
+    const now = this.now();
+    if (this.published.from !== this.keys || now >= this.published.until) {
+      const published = this.publishedAt(now);
       this.published = {
         from: this.keys,
         until: Math.min(...published.map((key) => leavesAt(key, this.linger) ?? Infinity)),
