@@ -1,7 +1,18 @@
 import { describe, expect, it } from '@jest/globals';
+import bcrypt from 'bcryptjs';
 import { createHash, randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { expectProblem, login, registerUser, TestUser } from './support/app.js';
+import {
+  expectFieldError,
+  expectProblem,
+  login,
+  registerUser,
+  type Reply,
+  TestUser,
+} from './support/app.js';
+import { lockWaiters } from './support/database.js';
+import { within } from './support/poll.js';
 import { tokenIn } from './support/smtp.js';
 import { RESET_URL, settled, useMailServer } from './support/mail-app.js';
 
@@ -121,10 +132,73 @@ describe('Password-reset links under concurrency (e2e, real SMTP)', () => {
 
     const resets = replies.filter((reply) => reply.status === 204).length;
     expect(resets).toBeLessThanOrEqual(1);
-    // A reset that commits first revokes every session, the one changing the password too, which
-    // is then refused; otherwise the change wins and no link works any more.
-    if (changed.status === 401) expect(resets).toBe(1);
+    // A reset that commits first revokes every session, the one changing the password too, and
+    // replaces the password the change confirmed: the change is refused, by the bearer check or
+    // as a wrong current password. Otherwise the change wins and no link works any more.
+    if (resets === 1 && changed.status === 401) expectProblem(changed, 401, 'token-revoked');
+    else if (resets === 1) expectFieldError(changed, 'currentPassword');
     else expect(changed.status).toBe(204);
     for (const link of planted) expectProblem(await reset(link), 400, 'action-token-invalid');
+  });
+
+  /**
+   * A confirmation by password checks the password before its transaction (hashing is slow):
+   * a reset can commit in between. Here the test holds the user's row while the request waits
+   * for it, and sets a new password as a reset would, before letting the request go on.
+   */
+  describe('a password confirmation that a reset overtook', () => {
+    const RESET_PASSWORD = 'the password the reset set';
+
+    async function overtaken(user: TestUser, request: () => Promise<Reply>): Promise<Reply> {
+      const url = String(process.env.E2E_DIRECT_URL);
+      const resetting = new pg.Client({ connectionString: url });
+      await resetting.connect();
+      try {
+        await resetting.query('BEGIN');
+        await resetting.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [user.id]);
+        const reply = request();
+        await within(10_000, async () => (await lockWaiters(url)) > 0, {
+          message: 'the request never waited for the user',
+        });
+        await resetting.query('UPDATE users SET password_hash = $2 WHERE id = $1', [
+          user.id,
+          await bcrypt.hash(RESET_PASSWORD, 4),
+        ]);
+        await resetting.query('COMMIT');
+        return await reply;
+      } finally {
+        await resetting.end();
+      }
+    }
+
+    it('refuses the password change and keeps the reset’s password', async () => {
+      const user = await registerUser(http);
+      const tokens = await login(http, user);
+
+      const changed = await overtaken(user, () =>
+        http.post(`${AUTH}/password`, {
+          token: tokens.access_token,
+          body: { currentPassword: user.password, newPassword: NEW_PASSWORD },
+        }),
+      );
+
+      expectFieldError(changed, 'currentPassword');
+      await login(http, { email: user.email, password: RESET_PASSWORD });
+    });
+
+    it('refuses the account deletion and keeps the account', async () => {
+      const user = await registerUser(http);
+      const tokens = await login(http, user);
+
+      const deleted = await overtaken(user, () =>
+        http.delete('/api/v1/users/me', {
+          token: tokens.access_token,
+          body: { password: user.password },
+        }),
+      );
+
+      expectFieldError(deleted, 'password');
+      await login(http, { email: user.email, password: RESET_PASSWORD });
+    });
   });
 });

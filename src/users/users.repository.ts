@@ -111,6 +111,22 @@ export class UsersRepository {
   }
 
   /**
+   * Locks the user's row as `lock` does and reads the password hash under that lock, so that
+   * no reset or change of the password can commit between the read and the transaction's end;
+   * undefined when there is no such user.
+   */
+  async lockPasswordHash(id: string, tx: Transaction): Promise<string | undefined> {
+    const locked = await within(this.users, tx)
+      .createQueryBuilder('user')
+      .select('user.id')
+      .addSelect('user.passwordHash')
+      .where('user.id = :id', { id })
+      .setLock('for_no_key_update')
+      .getOne();
+    return locked?.passwordHash;
+  }
+
+  /**
    * Locks every active admin row, then the user's row, for the rest of the transaction, and
    * returns the user (null when absent) and how many other active admins there are. Admins
    * are locked first and in id order, whatever the target, so that two such transactions

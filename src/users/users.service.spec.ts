@@ -183,6 +183,7 @@ describe(UsersService.name, () => {
       givenPasswordHash(user);
       passwords.verify.mockResolvedValueOnce(true);
       passwords.hash.mockResolvedValueOnce('new hash');
+      users.lockPasswordHash.mockResolvedValueOnce('hash');
       users.update.mockResolvedValueOnce(undefined);
       revocation.revokeAllSessions.mockResolvedValueOnce(undefined);
 
@@ -207,11 +208,35 @@ describe(UsersService.name, () => {
       );
     });
 
-    it('runs the caller’s work in that transaction, after the update has locked the user', async () => {
+    it('refuses as a wrong password when the password changed since it was checked', async () => {
+      // A reset committed between the check (outside the transaction) and the row lock.
       const user = aUser();
       givenPasswordHash(user);
       passwords.verify.mockResolvedValueOnce(true);
       passwords.hash.mockResolvedValueOnce('new hash');
+      users.lockPasswordHash.mockResolvedValueOnce('the reset’s hash');
+
+      await expect(
+        sut.changePassword(
+          callerOf(user),
+          { current: 'the old one', next: 'a brand new passphrase' },
+          client,
+        ),
+      ).rejects.toMatchObject({
+        problem: Problem.ValidationFailed,
+        options: { errors: [expect.objectContaining({ field: 'currentPassword' })] },
+      });
+      expect(users.lockPasswordHash).toHaveBeenCalledWith(user.id, tx);
+      expect(users.update).not.toHaveBeenCalled();
+      expect(revocation.revokeAllSessions).not.toHaveBeenCalled();
+    });
+
+    it('runs the caller’s work in that transaction, after the user is locked', async () => {
+      const user = aUser();
+      givenPasswordHash(user);
+      passwords.verify.mockResolvedValueOnce(true);
+      passwords.hash.mockResolvedValueOnce('new hash');
+      users.lockPasswordHash.mockResolvedValueOnce('hash');
       users.update.mockResolvedValueOnce(undefined);
       revocation.revokeAllSessions.mockResolvedValueOnce(undefined);
       const alongside = jest.fn((_tx: Transaction) => Promise.resolve());
@@ -224,7 +249,7 @@ describe(UsersService.name, () => {
       );
 
       expect(alongside).toHaveBeenCalledWith(tx);
-      expect(users.update.mock.invocationCallOrder[0]).toBeLessThan(
+      expect(users.lockPasswordHash.mock.invocationCallOrder[0]).toBeLessThan(
         alongside.mock.invocationCallOrder[0],
       );
     });
@@ -248,11 +273,27 @@ describe(UsersService.name, () => {
       givenPasswordHash(user);
       passwords.verify.mockResolvedValueOnce(true);
       givenLocked(user, [anAdmin()]);
+      users.lockPasswordHash.mockResolvedValueOnce('hash');
       users.delete.mockResolvedValueOnce(undefined);
 
       await sut.deleteAccount(callerOf(user), 'right one', client);
 
+      expect(users.lockPasswordHash).toHaveBeenCalledWith(user.id, tx);
       expect(users.delete).toHaveBeenCalledWith(user.id, tx);
+    });
+
+    it('deletes nothing when the password changed since it was checked', async () => {
+      const user = aUser();
+      givenPasswordHash(user);
+      passwords.verify.mockResolvedValueOnce(true);
+      givenLocked(user, [anAdmin()]);
+      users.lockPasswordHash.mockResolvedValueOnce('the reset’s hash');
+
+      await expect(sut.deleteAccount(callerOf(user), 'the old one', client)).rejects.toMatchObject({
+        problem: Problem.ValidationFailed,
+        options: { errors: [expect.objectContaining({ field: 'password' })] },
+      });
+      expect(users.delete).not.toHaveBeenCalled();
     });
 
     it('refuses the last active admin, even with the right password', async () => {
@@ -260,6 +301,7 @@ describe(UsersService.name, () => {
       givenPasswordHash(admin);
       passwords.verify.mockResolvedValueOnce(true);
       givenLocked(admin, [admin]);
+      users.lockPasswordHash.mockResolvedValueOnce('hash');
 
       await expect(sut.deleteAccount(callerOf(admin), 'right one', client)).rejects.toMatchObject({
         problem: Problem.Conflict,

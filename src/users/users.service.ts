@@ -148,11 +148,12 @@ export class UsersService {
     alongside?: (tx: Transaction) => Promise<void>,
   ): Promise<void> {
     const { user, token } = caller;
-    await this.assertPassword(user.id, current, 'currentPassword');
+    const verified = await this.verifiedHash(user.id, current, 'currentPassword');
     assertPasswordAllowed(next, user, 'newPassword');
     const passwordHash = await this.passwords.hash(next);
     await this.transactions.run(async (tx) => {
-      // First: the UPDATE takes the user's row lock, as issuing and using reset links do.
+      // First the user's row lock, as issuing and using reset links take it.
+      await this.assertUnchanged(user.id, verified, 'currentPassword', tx);
       await this.users.update(user.id, { passwordHash }, tx);
       await this.revocation.revokeAllSessions(user.id, token.sid, tx);
       await alongside?.(tx);
@@ -184,8 +185,11 @@ export class UsersService {
 
   /** The caller deletes their own account, confirming with their password. */
   async deleteAccount(caller: AuthenticatedUser, password: string, client: ClientInfo) {
-    await this.assertPassword(caller.user.id, password, 'password');
-    await this.remove(caller.user.id, caller, client);
+    const { id } = caller.user;
+    const verified = await this.verifiedHash(id, password, 'password');
+    await this.remove(id, caller, client, (tx) =>
+      this.assertUnchanged(id, verified, 'password', tx),
+    );
   }
 
   /** Every user, newest first; `q` is a literal, case-insensitive part of email or username. */
@@ -255,9 +259,15 @@ export class UsersService {
    * Deletes a user. Their sessions, blocked tokens and templates go with them (foreign keys
    * ON DELETE CASCADE); their access tokens are then refused because the user is gone.
    */
-  async remove(id: string, caller: AuthenticatedUser, client: ClientInfo): Promise<void> {
+  async remove(
+    id: string,
+    caller: AuthenticatedUser,
+    client: ClientInfo,
+    confirm?: (tx: Transaction) => Promise<void>,
+  ): Promise<void> {
     await this.transactions.run(async (tx) => {
       const { user, otherActiveAdmins } = await this.lockForChange(id, tx);
+      await confirm?.(tx);
       if (isActiveAdmin(user) && otherActiveAdmins === 0) throw lastActiveAdmin();
       await this.users.delete(id, tx);
       const event = { type: SecurityEventType.Deleted, userId: id, ...madeBy(caller) };
@@ -277,18 +287,33 @@ export class UsersService {
     return { user, otherActiveAdmins };
   }
 
-  /** A field error unless `password` is the user's current one (a confirmation, not a login). */
-  private async assertPassword(userId: string, password: string, field: string): Promise<void> {
+  /**
+   * The stored hash that `password` matches: a field error unless it is the user's current
+   * password (a confirmation, not a login). Verified outside any transaction, as hashing is
+   * slow; `assertUnchanged` then holds the confirmation to that hash.
+   */
+  private async verifiedHash(userId: string, password: string, field: string): Promise<string> {
     const user = await this.users.findWithPasswordHash({ id: userId });
-    if (!(await this.passwords.verify(password, user?.passwordHash))) {
-      throw AppException.validation(field, `${field} is wrong`);
-    }
+    const matches = await this.passwords.verify(password, user?.passwordHash);
+    if (!user || !matches) throw wrongPassword(field);
+    return user.passwordHash;
+  }
+
+  /**
+   * Locks the user's row and refuses, as a wrong password, when the password is no longer the
+   * one confirmed: a reset that committed after the check must not be undone by a change, nor
+   * followed by a deletion, that the old password confirmed.
+   */
+  private async assertUnchanged(userId: string, verified: string, field: string, tx: Transaction) {
+    if ((await this.users.lockPasswordHash(userId, tx)) !== verified) throw wrongPassword(field);
   }
 
   private findByEmailOrUsername(account: { email: string; username: string }) {
     return this.users.findByEmailOrUsername(account);
   }
 }
+
+const wrongPassword = (field: string) => AppException.validation(field, `${field} is wrong`);
 
 const registered = (user: User) => ({
   type: SecurityEventType.Registered,
