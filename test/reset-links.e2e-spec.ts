@@ -141,12 +141,33 @@ describe('Password-reset links under concurrency (e2e, real SMTP)', () => {
     for (const link of planted) expectProblem(await reset(link), 400, 'action-token-invalid');
   });
 
+  it('leaves no session of the old password alive when logins race a reset', async () => {
+    const user = await registerUser(http);
+    const [link] = await plantLinks(user, 1);
+    const logIn = () =>
+      http.post(`${AUTH}/login`, { body: { email: user.email, password: user.password } });
+
+    const [done, ...logins] = await Promise.all([reset(link), ...Array.from({ length: 6 }, logIn)]);
+
+    expect(done.status).toBe(204);
+    for (const reply of logins.filter((r) => r.status !== 200)) {
+      expectProblem(reply, 401, 'invalid-credentials');
+    }
+    const live = await suite
+      .app()
+      .get(DataSource)
+      .query('SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_at IS NULL', [
+        user.id,
+      ]);
+    expect(live).toEqual([{ n: 0 }]);
+  });
+
   /**
-   * A confirmation by password checks the password before its transaction (hashing is slow):
-   * a reset can commit in between. Here the test holds the user's row while the request waits
-   * for it, and sets a new password as a reset would, before letting the request go on.
+   * Logins and confirmations by password check the password before their transaction (hashing
+   * is slow): a reset can commit in between. Here the test holds the user's row while the
+   * request waits for it, and sets a new password as a reset would, before letting it go on.
    */
-  describe('a password confirmation that a reset overtook', () => {
+  describe('what the old password proved, once a reset overtook it', () => {
     const RESET_PASSWORD = 'the password the reset set';
 
     async function overtaken(user: TestUser, request: () => Promise<Reply>): Promise<Reply> {
@@ -170,6 +191,21 @@ describe('Password-reset links under concurrency (e2e, real SMTP)', () => {
         await resetting.end();
       }
     }
+
+    it('opens no session: the login is refused', async () => {
+      const user = await registerUser(http);
+
+      const loggedIn = await overtaken(user, () =>
+        http.post(`${AUTH}/login`, { body: { email: user.email, password: user.password } }),
+      );
+
+      expectProblem(loggedIn, 401, 'invalid-credentials');
+      const sessions = await suite
+        .app()
+        .get(DataSource)
+        .query('SELECT count(*)::int AS n FROM sessions WHERE user_id = $1', [user.id]);
+      expect(sessions).toEqual([{ n: 0 }]);
+    });
 
     it('refuses the password change and keeps the reset’s password', async () => {
       const user = await registerUser(http);

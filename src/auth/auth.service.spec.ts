@@ -67,6 +67,7 @@ describe(AuthService.name, () => {
 
   function build(requireVerifiedEmail = false): AuthService {
     users = automock(UsersService);
+    users.holdPassword.mockResolvedValue(true);
     passwords = automock(PasswordService);
     accessTokens = automock(AccessTokenService);
     sessions = automock(SessionsService);
@@ -151,7 +152,8 @@ describe(AuthService.name, () => {
       const response = await sut.login({ username: 'ada_l', password: 'right' }, client);
 
       expect(passwords.verify).toHaveBeenCalledWith('right', 'stored hash');
-      expect(sessions.start).toHaveBeenCalledWith(user.id, client, PASSWORD_LOGIN);
+      expect(users.holdPassword).toHaveBeenCalledWith(user.id, 'stored hash', tx);
+      expect(sessions.start).toHaveBeenCalledWith(user.id, client, PASSWORD_LOGIN, tx);
       expect(response).toMatchObject({
         access_token: 'signed.access.token',
         token_type: 'Bearer',
@@ -244,14 +246,15 @@ describe(AuthService.name, () => {
       expect(sessions.start).not.toHaveBeenCalled();
     });
 
-    it('answers invalid-credentials when the account was deleted before the session began', async () => {
+    it('starts no session when the password changed or the account went since the check', async () => {
       users.findWithPasswordHash.mockResolvedValueOnce(aUser());
       passwords.verify.mockResolvedValueOnce(true);
-      sessions.start.mockResolvedValueOnce(null);
+      users.holdPassword.mockResolvedValueOnce(false);
 
       await expect(
         sut.login({ username: 'ada_l', password: 'right' }, client),
       ).rejects.toMatchObject({ problem: Problem.InvalidCredentials });
+      expect(sessions.start).not.toHaveBeenCalled();
     });
   });
 

@@ -169,8 +169,13 @@ export class AuthService {
         { extensions: { ...challenge } },
       );
     }
-    // The account can be deleted between the password check and the session insert.
-    const grant = await this.sessions.start(user.id, client, PASSWORD_LOGIN);
+    // The password was checked outside a transaction: a reset, a change or a deletion can
+    // commit since. The session starts only while the password is still the one checked.
+    const grant = await this.transactions.run(async (tx) =>
+      (await this.users.holdPassword(user.id, user.passwordHash, tx))
+        ? this.sessions.start(user.id, client, PASSWORD_LOGIN, tx)
+        : null,
+    );
     if (!grant) throw invalidCredentials();
     await this.lockout.recordSuccess(attempt);
     return this.tokenResponse(user, grant);

@@ -127,6 +127,21 @@ export class UsersRepository {
   }
 
   /**
+   * Whether the user's password hash is still `hash`, holding the row in share mode to the end
+   * of `tx`. A reset or change of the password (which locks the row first) then waits for `tx`;
+   * one that holds the row already makes this wait and then see its new hash.
+   */
+  async holdPasswordHash(id: string, hash: string, tx: Transaction): Promise<boolean> {
+    const held = await within(this.users, tx)
+      .createQueryBuilder('user')
+      .select('user.id')
+      .where('user.id = :id AND user.passwordHash = :hash', { id, hash })
+      .setLock('pessimistic_read')
+      .getOne();
+    return held !== null;
+  }
+
+  /**
    * Locks every active admin row, then the user's row, for the rest of the transaction, and
    * returns the user (null when absent) and how many other active admins there are. Admins
    * are locked first and in id order, whatever the target, so that two such transactions

@@ -162,6 +162,15 @@ export class UsersService {
     });
   }
 
+  /**
+   * For a login whose password matched `passwordHash` outside any transaction: whether that is
+   * still the password, holding it so for `tx` (a session started in `tx` then commits before
+   * a reset or change can revoke every session, or not at all).
+   */
+  holdPassword(userId: string, passwordHash: string, tx: Transaction): Promise<boolean> {
+    return this.users.holdPasswordHash(userId, passwordHash, tx);
+  }
+
   welcomeMessage(user: Principal): WelcomeMessageDto {
     const access = user.role === Role.Admin ? 'full' : 'limited';
     return { message: `Welcome, ${user.username}! You have ${access} access.`, role: user.role };
