@@ -255,6 +255,30 @@ describe('Passkeys in a browser (e2e)', () => {
     });
   });
 
+  it('lets only one of two assertions with one counter, at once on two instances, in', async () => {
+    // Two clones of one authenticator sign in at the same moment, reporting the same counter.
+    const { user } = await withPasskey();
+    const [before] = await page.credentials();
+    const first = await page.assertPasskey(A);
+    await page.rewindCounter(before.signCount);
+    const second = await page.assertPasskey(B);
+    const [held] = await page.credentials();
+    expect(held.signCount).toBe(before.signCount + 1);
+
+    const replies = await Promise.all([
+      page.post(`${A}${SIGN_IN}`, { response: first }),
+      page.post(`${B}${SIGN_IN}`, { response: second }),
+    ]);
+
+    const [signedIn, refused] = replies[0].status === 200 ? replies : [replies[1], replies[0]];
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.body.user.id).toBe(user.id);
+    expect({ status: refused.status, type: refused.body.type }).toEqual({
+      status: 401,
+      type: '/problems/passkey-invalid',
+    });
+  });
+
   it('refuses a forged signature, and its challenge is spent', async () => {
     const { tokens } = await withPasskey();
     const credential = await page.assertPasskey(A);

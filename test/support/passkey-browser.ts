@@ -120,6 +120,25 @@ export class PasskeyPage {
     return credentials;
   }
 
+  /**
+   * Makes the authenticator's passkey a clone taken when its counter was `signCount`: the
+   * credential is put back, same key, with that counter (CDP sets no counter in place).
+   */
+  async rewindCounter(signCount: number): Promise<void> {
+    const cdp = this.cdp!;
+    const authenticatorId = this.authenticatorId!;
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    const [credential] = credentials;
+    await cdp.send('WebAuthn.removeCredential', {
+      authenticatorId,
+      credentialId: credential.credentialId,
+    });
+    await cdp.send('WebAuthn.addCredential', {
+      authenticatorId,
+      credential: { ...credential, signCount },
+    });
+  }
+
   registerPasskey(base: string, token: string, name?: string): Promise<ApiReply> {
     return this.page!.evaluate(([b, t, n]) => (globalThis as any).registerPasskey(b, t, n), [
       base,
