@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import bcrypt from 'bcryptjs';
 import { createHash, randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { DataSource } from 'typeorm';
 import {
   expectFieldError,
@@ -11,8 +10,7 @@ import {
   type Reply,
   TestUser,
 } from './support/app.js';
-import { lockWaiters } from './support/database.js';
-import { within } from './support/poll.js';
+import { overtakenBy } from './support/database.js';
 import { tokenIn } from './support/smtp.js';
 import { RESET_URL, settled, useMailServer } from './support/mail-app.js';
 
@@ -170,27 +168,16 @@ describe('Password-reset links under concurrency (e2e, real SMTP)', () => {
   describe('what the old password proved, once a reset overtook it', () => {
     const RESET_PASSWORD = 'the password the reset set';
 
-    async function overtaken(user: TestUser, request: () => Promise<Reply>): Promise<Reply> {
-      const url = String(process.env.E2E_DIRECT_URL);
-      const resetting = new pg.Client({ connectionString: url });
-      await resetting.connect();
-      try {
-        await resetting.query('BEGIN');
-        await resetting.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [user.id]);
-        const reply = request();
-        await within(10_000, async () => (await lockWaiters(url)) > 0, {
-          message: 'the request never waited for the user',
-        });
-        await resetting.query('UPDATE users SET password_hash = $2 WHERE id = $1', [
-          user.id,
-          await bcrypt.hash(RESET_PASSWORD, 4),
-        ]);
-        await resetting.query('COMMIT');
-        return await reply;
-      } finally {
-        await resetting.end();
-      }
-    }
+    /** `request`, with a reset's new password committed while it waits for the user. */
+    const overtaken = async (user: TestUser, request: () => Promise<Reply>) =>
+      overtakenBy(
+        user.id,
+        {
+          sql: 'UPDATE users SET password_hash = $2 WHERE id = $1',
+          values: [await bcrypt.hash(RESET_PASSWORD, 4)],
+        },
+        request,
+      );
 
     it('opens no session: the login is refused', async () => {
       const user = await registerUser(http);

@@ -67,7 +67,6 @@ describe(AuthService.name, () => {
 
   function build(requireVerifiedEmail = false): AuthService {
     users = automock(UsersService);
-    users.holdPassword.mockResolvedValue(true);
     passwords = automock(PasswordService);
     accessTokens = automock(AccessTokenService);
     sessions = automock(SessionsService);
@@ -147,12 +146,13 @@ describe(AuthService.name, () => {
       const user = aUser();
       users.findWithPasswordHash.mockResolvedValueOnce(user);
       passwords.verify.mockResolvedValueOnce(true);
+      users.hold.mockResolvedValueOnce(user);
       givenSessionStarted(user.id, PASSWORD_LOGIN);
 
       const response = await sut.login({ username: 'ada_l', password: 'right' }, client);
 
       expect(passwords.verify).toHaveBeenCalledWith('right', 'stored hash');
-      expect(users.holdPassword).toHaveBeenCalledWith(user.id, 'stored hash', tx);
+      expect(users.hold).toHaveBeenCalledWith(user.id, tx);
       expect(sessions.start).toHaveBeenCalledWith(user.id, client, PASSWORD_LOGIN, tx);
       expect(response).toMatchObject({
         access_token: 'signed.access.token',
@@ -209,14 +209,14 @@ describe(AuthService.name, () => {
     it('finishes a login whose second factor was proven with an aal2 session', async () => {
       const user = aUser();
       mfa.answerChallenge.mockResolvedValueOnce({ userId: user.id });
-      users.findById.mockResolvedValueOnce(user);
+      users.hold.mockResolvedValueOnce(user);
       givenSessionStarted(user.id, PASSWORD_AND_OTP_LOGIN);
 
       await expect(
         sut.answerMfaChallenge({ mfaToken: 't', code: '123456' }, client),
       ).resolves.toMatchObject({ refresh_token: 'refresh' });
       expect(mfa.answerChallenge).toHaveBeenCalledWith('t', { code: '123456' }, client);
-      expect(sessions.start).toHaveBeenCalledWith(user.id, client, PASSWORD_AND_OTP_LOGIN);
+      expect(sessions.start).toHaveBeenCalledWith(user.id, client, PASSWORD_AND_OTP_LOGIN, tx);
     });
 
     it('needs exactly one of code and recoveryCode in a challenge', async () => {
@@ -229,7 +229,7 @@ describe(AuthService.name, () => {
 
     it('refuses the challenge of a user deactivated since the password step', async () => {
       mfa.answerChallenge.mockResolvedValueOnce({ userId: 'u1' });
-      users.findById.mockResolvedValueOnce(aUser({ isActive: false }));
+      users.hold.mockResolvedValueOnce(aUser({ isActive: false }));
       await expect(
         sut.answerMfaChallenge({ mfaToken: 't', recoveryCode: 'x' }, client),
       ).rejects.toMatchObject({ problem: Problem.MfaTokenInvalid });
@@ -246,10 +246,14 @@ describe(AuthService.name, () => {
       expect(sessions.start).not.toHaveBeenCalled();
     });
 
-    it('starts no session when the password changed or the account went since the check', async () => {
+    it.each([
+      ['its password changed', aUser({ passwordHash: 'the reset’s hash' })],
+      ['it was deactivated', aUser({ isActive: false })],
+      ['it was deleted', null],
+    ])('starts no session for an account that since the check %s', async (_, now) => {
       users.findWithPasswordHash.mockResolvedValueOnce(aUser());
       passwords.verify.mockResolvedValueOnce(true);
-      users.holdPassword.mockResolvedValueOnce(false);
+      users.hold.mockResolvedValueOnce(now);
 
       await expect(
         sut.login({ username: 'ada_l', password: 'right' }, client),
@@ -333,6 +337,7 @@ describe(AuthService.name, () => {
       const user = aUser();
       users.findWithPasswordHash.mockResolvedValueOnce(user);
       passwords.verify.mockResolvedValueOnce(true);
+      users.hold.mockResolvedValueOnce(user);
       givenSessionStarted(user.id, PASSWORD_LOGIN);
 
       await sut.login({ username: 'ada_l', password: 'right' }, client);
@@ -410,13 +415,14 @@ describe(AuthService.name, () => {
       passkeyAssertions.verify.mockResolvedValueOnce({ ...assertion, userVerified });
       users.findById.mockResolvedValueOnce(user);
       mfa.status.mockResolvedValue(mfaStatus(false));
+      users.hold.mockResolvedValueOnce(user);
       givenSessionStarted(user.id, expected);
 
       await expect(sut.loginWithPasskey({ id: 'credential' }, client)).resolves.toMatchObject({
         refresh_token: 'refresh',
       });
       expect(passkeyAssertions.verify).toHaveBeenCalledWith({ id: 'credential' }, client);
-      expect(sessions.start).toHaveBeenCalledWith(user.id, client, expected);
+      expect(sessions.start).toHaveBeenCalledWith(user.id, client, expected, tx);
       expect(accessTokens.issue).toHaveBeenCalledWith(
         user,
         expect.objectContaining({ authentication: expected }),
@@ -466,7 +472,7 @@ describe(AuthService.name, () => {
           userVerified,
         });
         mfa.redeemChallenge.mockResolvedValueOnce({ userId: 'u1' });
-        users.findById.mockResolvedValueOnce(user);
+        users.hold.mockResolvedValueOnce(user);
         const authentication: Authentication = { amr, aal: 'aal2' };
         givenSessionStarted('u1', authentication);
 
@@ -481,7 +487,7 @@ describe(AuthService.name, () => {
           client,
         );
         await expect(check()).resolves.toBe(true);
-        expect(sessions.start).toHaveBeenCalledWith('u1', client, authentication);
+        expect(sessions.start).toHaveBeenCalledWith('u1', client, authentication, tx);
       },
     );
 

@@ -169,16 +169,17 @@ export class AuthService {
         { extensions: { ...challenge } },
       );
     }
-    // The password was checked outside a transaction: a reset, a change or a deletion can
-    // commit since. The session starts only while the password is still the one checked.
-    const grant = await this.transactions.run(async (tx) =>
-      (await this.users.holdPassword(user.id, user.passwordHash, tx))
-        ? this.sessions.start(user.id, client, PASSWORD_LOGIN, tx)
-        : null,
+    // The password was checked outside a transaction: only while it is still the password.
+    const checked = user.passwordHash;
+    const started = await this.startSession(
+      user.id,
+      client,
+      PASSWORD_LOGIN,
+      (now) => now.passwordHash === checked,
     );
-    if (!grant) throw invalidCredentials();
+    if (!started) throw invalidCredentials();
     await this.lockout.recordSuccess(attempt);
-    return this.tokenResponse(user, grant);
+    return this.tokenResponse(started.user, started.grant);
   }
 
   /**
@@ -201,12 +202,12 @@ export class AuthService {
           'biometrics), or with the password and then the passkey or a code.',
       );
     }
-    const grant =
-      user?.isActive && (await this.sessions.start(user.id, client, passkeyLogin(assertion)));
-    if (!user || !grant) {
+    const started =
+      user?.isActive && (await this.startSession(user.id, client, passkeyLogin(assertion)));
+    if (!started) {
       throw new AppException(Problem.PasskeyInvalid, 'The passkey could not be verified.');
     }
-    return this.tokenResponse(user, grant);
+    return this.tokenResponse(started.user, started.grant);
   }
 
   /** Options for a passkey sign-in; with an `mfaToken`, bound to that login's user. */
@@ -264,12 +265,11 @@ export class AuthService {
     authentication: Authentication,
     client: ClientInfo,
   ): Promise<TokenResponseDto> {
-    const user = await this.users.findById(userId);
-    const grant = user?.isActive && (await this.sessions.start(userId, client, authentication));
-    if (!user || !grant) {
+    const started = await this.startSession(userId, client, authentication);
+    if (!started) {
       throw new AppException(Problem.MfaTokenInvalid, 'The mfaToken is no longer valid.');
     }
-    return this.tokenResponse(user, grant);
+    return this.tokenResponse(started.user, started.grant);
   }
 
   /**
@@ -284,7 +284,7 @@ export class AuthService {
     const { recoveryCodes, grant } = await this.transactions.run(async (tx) => {
       const recoveryCodes = await this.mfa.confirmTotp(caller, code, client, tx);
       const grant = await this.sessions.start(caller.user.id, client, PASSWORD_AND_OTP_LOGIN, tx);
-      return { recoveryCodes, grant: grant! };
+      return { recoveryCodes, grant };
     });
     return { ...this.tokenResponse(caller.user, grant), recoveryCodes };
   }
@@ -412,6 +412,25 @@ export class AuthService {
       await this.events.record(tokenRevoked(session, 'access_token'), client, tx);
     });
     return true;
+  }
+
+  /**
+   * Starts a session of the user as committed now, holding their row (share mode) until the
+   * session commits: a deactivation, role change, password reset or deletion has either
+   * committed before (the user read shows it: no session, or tokens with the new role) or
+   * waits and then revokes this session. Null for a user gone, inactive or not `admits`.
+   */
+  private startSession(
+    userId: string,
+    client: ClientInfo,
+    authentication: Authentication,
+    admits: (user: User) => boolean = () => true,
+  ): Promise<{ user: User; grant: SessionGrant } | null> {
+    return this.transactions.run(async (tx) => {
+      const user = await this.users.hold(userId, tx);
+      if (!user?.isActive || !admits(user)) return null;
+      return { user, grant: await this.sessions.start(userId, client, authentication, tx) };
+    });
   }
 
   private tokenResponse(user: Principal, grant: SessionGrant): TokenResponseDto {

@@ -17,7 +17,6 @@ import {
 } from './refresh-token.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
-import { foreignKeyViolation } from '../common/database/database-errors.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { Session } from '../revocation/session.entity.js';
 import { SessionsRepository } from '../revocation/sessions.repository.js';
@@ -76,15 +75,15 @@ export class SessionsService {
   }
 
   /**
-   * Starts a session; null when the user was deleted since the caller read it. In `tx` when
-   * given, so that the session commits with the change that granted it (an MFA enrolment).
+   * Starts a session in `tx`, so that it commits with what granted it: the hold on the user
+   * that `AuthService` takes for it, or an MFA enrolment.
    */
   async start(
     userId: string,
     client: ClientInfo,
     authentication: Authentication,
-    tx?: Transaction,
-  ): Promise<SessionGrant | null> {
+    tx: Transaction,
+  ): Promise<SessionGrant> {
     const refreshToken = generateRefreshToken();
     const now = new Date();
     const sessionId = randomUUID();
@@ -101,19 +100,8 @@ export class SessionsService {
       amr: authentication.amr,
       aal: authentication.aal,
     };
-    const insert = async (tx: Transaction) => {
-      await this.sessions.insert(session, tx);
-      await this.events.record(loginSucceeded(userId, sessionId, authentication), client, tx);
-    };
-    if (tx) await insert(tx);
-    else {
-      try {
-        await this.transactions.run(insert);
-      } catch (error) {
-        if (foreignKeyViolation(error)) return null;
-        throw error;
-      }
-    }
+    await this.sessions.insert(session, tx);
+    await this.events.record(loginSucceeded(userId, sessionId, authentication), client, tx);
     return { sessionId, userId, refreshToken, expiresAt: session.expiresAt, authentication };
   }
 

@@ -127,18 +127,18 @@ export class UsersRepository {
   }
 
   /**
-   * Whether the user's password hash is still `hash`, holding the row in share mode to the end
-   * of `tx`. A reset or change of the password (which locks the row first) then waits for `tx`;
-   * one that holds the row already makes this wait and then see its new hash.
+   * The user as committed now, with the password hash, holding the row in share mode to the
+   * end of `tx`; null when there is no such user. Whatever changes the row (a reset, a role
+   * change, a deactivation, a deletion) then waits for `tx`; one already holding the row makes
+   * this wait and then read its outcome.
    */
-  async holdPasswordHash(id: string, hash: string, tx: Transaction): Promise<boolean> {
-    const held = await within(this.users, tx)
+  hold(id: string, tx: Transaction): Promise<User | null> {
+    return within(this.users, tx)
       .createQueryBuilder('user')
-      .select('user.id')
-      .where('user.id = :id AND user.passwordHash = :hash', { id, hash })
+      .addSelect('user.passwordHash')
+      .where('user.id = :id', { id })
       .setLock('pessimistic_read')
       .getOne();
-    return held !== null;
   }
 
   /**

@@ -162,13 +162,9 @@ export class UsersService {
     });
   }
 
-  /**
-   * For a login whose password matched `passwordHash` outside any transaction: whether that is
-   * still the password, holding it so for `tx` (a session started in `tx` then commits before
-   * a reset or change can revoke every session, or not at all).
-   */
-  holdPassword(userId: string, passwordHash: string, tx: Transaction): Promise<boolean> {
-    return this.users.holdPasswordHash(userId, passwordHash, tx);
+  /** The user as committed now, their row held in share mode to the end of `tx` (see the repository). */
+  hold(userId: string, tx: Transaction): Promise<User | null> {
+    return this.users.hold(userId, tx);
   }
 
   welcomeMessage(user: Principal): WelcomeMessageDto {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
+import { within } from './poll.js';
 
 export interface TestDatabase {
   url: string;
@@ -43,6 +44,34 @@ export async function lockWaiters(url: string): Promise<number> {
       WHERE wait_event_type = 'Lock' AND datname = current_database()`,
   );
   return rows[0].n as number;
+}
+
+/**
+ * Sends `request` while another connection holds the user's row; once the request waits for
+ * it, commits `change` (SQL on that connection, `$1` the user's id) and lets the request go on:
+ * a change committing between a request's checks and its transaction, every time.
+ */
+export async function overtakenBy<T>(
+  userId: string,
+  change: { sql: string; values?: unknown[] },
+  request: () => Promise<T>,
+): Promise<T> {
+  const url = String(process.env.E2E_DIRECT_URL);
+  const other = new pg.Client({ connectionString: url });
+  await other.connect();
+  try {
+    await other.query('BEGIN');
+    await other.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId]);
+    const reply = request();
+    await within(10_000, async () => (await lockWaiters(url)) > 0, {
+      message: 'the request never waited for the user',
+    });
+    await other.query(change.sql, [userId, ...(change.values ?? [])]);
+    await other.query('COMMIT');
+    return await reply;
+  } finally {
+    await other.end();
+  }
 }
 
 /** The settings by which the app reaches its database. */
