@@ -15,7 +15,13 @@ import {
   Tokens,
   useApp,
 } from './support/app.js';
-import { ConnectionEnv, createSeparateDatabase, sql, TestDatabase } from './support/database.js';
+import {
+  ConnectionEnv,
+  createSeparateDatabase,
+  overtakenBy,
+  sql,
+  TestDatabase,
+} from './support/database.js';
 import { buildOnce, Server, startServer } from './support/server.js';
 import { awayFromStepBoundary, codeAt, currentStep } from './support/totp.js';
 
@@ -490,6 +496,56 @@ describe('Multi-factor authentication: TOTP and recovery codes (e2e)', () => {
       body: { mfaToken: reply.body.mfaToken, code: codeAt(secret, currentStep()) },
     });
     expect(done.status).toBe(200);
+  });
+
+  it('voids a pending mfaToken once the password changes, spending no code on it', async () => {
+    const { tokens, recoveryCodes } = await enrol(http, user);
+    const pending = await mfaToken(http, user);
+    const newPassword = 'a brand new passphrase';
+    const changed = await http.post('/api/v1/auth/password', {
+      token: tokens.access_token,
+      body: { currentPassword: user.password, newPassword },
+    });
+    expect(changed.status).toBe(204);
+
+    const answered = await http.post(`${MFA}/challenge`, {
+      body: { mfaToken: pending, recoveryCode: recoveryCodes[0] },
+    });
+    expectProblem(answered, 401, 'mfa-token-invalid');
+    // The code was not spent on the void token: it finishes a login with the new password.
+    const done = await http.post(`${MFA}/challenge`, {
+      body: {
+        mfaToken: await mfaToken(http, { ...user, password: newPassword }),
+        recoveryCode: recoveryCodes[0],
+      },
+    });
+    expect(done.status).toBe(200);
+  });
+
+  it('starts no session for a challenge answered while a reset commits', async () => {
+    const { recoveryCodes } = await enrol(http, user);
+    const pending = await mfaToken(http, user);
+    const sessions = async () =>
+      (
+        await sql(
+          String(process.env.E2E_DIRECT_URL),
+          'SELECT count(*)::int AS n FROM sessions WHERE user_id = $1',
+          [user.id],
+        )
+      ).rows[0].n as number;
+    const before = await sessions();
+
+    const answered = await overtakenBy(
+      user.id,
+      { sql: `UPDATE users SET password_hash = 'the reset''s hash' WHERE id = $1` },
+      () =>
+        http.post(`${MFA}/challenge`, {
+          body: { mfaToken: pending, recoveryCode: recoveryCodes[0] },
+        }),
+    );
+
+    expectProblem(answered, 401, 'mfa-token-invalid');
+    expect(await sessions()).toBe(before);
   });
 
   it('keeps secrets sealed and codes hashed in the database, and out of events', async () => {

@@ -24,6 +24,7 @@ import { LoginLockoutService } from '../lockout/login-lockout.service.js';
 import { hashRefreshToken } from './refresh-token.js';
 import { MfaService } from '../mfa/mfa.service.js';
 import { PASSWORD_AND_OTP_LOGIN, PASSWORD_LOGIN } from '../common/principal/principal.js';
+import { passwordFingerprint } from '../users/password-fingerprint.js';
 
 function aUser(overrides: Partial<User> = {}): User {
   return Object.assign(
@@ -49,6 +50,12 @@ function claimsOf(user: User, sid = 'session-1'): AccessTokenClaims {
 }
 
 const client = { userAgent: 'jest', ip: '127.0.0.1', requestId: 'request-1' };
+
+/** A challenge redeemed for a login that proved the password `aUser` has ('stored hash'). */
+const redeemed = (userId: string) => ({
+  userId,
+  passwordFingerprint: passwordFingerprint('stored hash'),
+});
 const SESSION_END = new Date(1_800_600_000_000);
 
 describe(AuthService.name, () => {
@@ -202,13 +209,13 @@ describe(AuthService.name, () => {
         problem: Problem.MfaRequired,
         options: { extensions: { mfaToken: 'opaque', methods: ['totp', 'recovery_code'] } },
       });
-      expect(mfa.challengeFor).toHaveBeenCalledWith(user.id);
+      expect(mfa.challengeFor).toHaveBeenCalledWith(user.id, 'stored hash');
       expect(sessions.start).not.toHaveBeenCalled();
     });
 
     it('finishes a login whose second factor was proven with an aal2 session', async () => {
       const user = aUser();
-      mfa.answerChallenge.mockResolvedValueOnce({ userId: user.id });
+      mfa.answerChallenge.mockResolvedValueOnce(redeemed(user.id));
       users.hold.mockResolvedValueOnce(user);
       givenSessionStarted(user.id, PASSWORD_AND_OTP_LOGIN);
 
@@ -227,12 +234,17 @@ describe(AuthService.name, () => {
       }
     });
 
-    it('refuses the challenge of a user deactivated since the password step', async () => {
-      mfa.answerChallenge.mockResolvedValueOnce({ userId: 'u1' });
-      users.hold.mockResolvedValueOnce(aUser({ isActive: false }));
+    it.each([
+      ['deactivated', aUser({ isActive: false })],
+      ['deleted', null],
+      ['whose password was reset', aUser({ passwordHash: 'the reset’s hash' })],
+    ])('refuses the challenge of a user %s since it was redeemed', async (_, now) => {
+      mfa.answerChallenge.mockResolvedValueOnce(redeemed('u1'));
+      users.hold.mockResolvedValueOnce(now);
       await expect(
         sut.answerMfaChallenge({ mfaToken: 't', recoveryCode: 'x' }, client),
       ).rejects.toMatchObject({ problem: Problem.MfaTokenInvalid });
+      expect(sessions.start).not.toHaveBeenCalled();
     });
 
     it('refuses an unverified address when REQUIRE_VERIFIED_EMAIL is on, after the password', async () => {
@@ -471,7 +483,7 @@ describe(AuthService.name, () => {
           passkeyId: 'p1',
           userVerified,
         });
-        mfa.redeemChallenge.mockResolvedValueOnce({ userId: 'u1' });
+        mfa.redeemChallenge.mockResolvedValueOnce(redeemed('u1'));
         users.hold.mockResolvedValueOnce(user);
         const authentication: Authentication = { amr, aal: 'aal2' };
         givenSessionStarted('u1', authentication);

@@ -8,6 +8,7 @@ import type { Environment } from '../config/environment.js';
 import { LoginLockoutService } from '../lockout/login-lockout.service.js';
 import { madeBy, SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
+import { passwordFingerprint } from '../users/password-fingerprint.js';
 import { PasswordService } from '../users/password.service.js';
 import { UserDto } from '../users/user.dto.js';
 import { User } from '../users/user.entity.js';
@@ -22,7 +23,7 @@ import {
   PASSWORD_LOGIN,
   type Principal,
 } from '../common/principal/principal.js';
-import { type ChallengeProof, MfaService } from '../mfa/mfa.service.js';
+import { type ChallengeProof, MfaService, type RedeemedChallenge } from '../mfa/mfa.service.js';
 import type { MfaChallengeDto, MfaEnabledDto } from './dto/mfa.dto.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { IntrospectionDto } from './dto/introspect.dto.js';
@@ -161,7 +162,7 @@ export class AuthService {
         'Confirm your email address first: follow the link in the verification mail.',
       );
     }
-    const challenge = await this.mfa.challengeFor(user.id);
+    const challenge = await this.mfa.challengeFor(user.id, user.passwordHash);
     if (challenge) {
       throw new AppException(
         Problem.MfaRequired,
@@ -235,14 +236,14 @@ export class AuthService {
       await this.mfa.redeemChallenge(mfaToken, 'passkey', refused, client).catch(() => undefined);
       throw error;
     }
-    const { userId } = await this.mfa.redeemChallenge(
+    const redeemed = await this.mfa.redeemChallenge(
       mfaToken,
       'passkey',
       (userId) => Promise.resolve(userId === assertion.userId),
       client,
     );
     const amr = ['pwd', 'hwk', ...(assertion.userVerified ? ['user'] : [])];
-    return this.finishSecondFactor(userId, { amr, aal: 'aal2' }, client);
+    return this.finishSecondFactor(redeemed, { amr, aal: 'aal2' }, client);
   }
 
   /** The second step of a login that answered `mfa-required`: a TOTP or recovery code. */
@@ -252,20 +253,26 @@ export class AuthService {
       throw AppException.validation('code', 'Give exactly one of code and recoveryCode.');
     }
     const proof: ChallengeProof = code !== undefined ? { code } : { recoveryCode: recoveryCode! };
-    const { userId } = await this.mfa.answerChallenge(mfaToken, proof, client);
-    return this.finishSecondFactor(userId, PASSWORD_AND_OTP_LOGIN, client);
+    const redeemed = await this.mfa.answerChallenge(mfaToken, proof, client);
+    return this.finishSecondFactor(redeemed, PASSWORD_AND_OTP_LOGIN, client);
   }
 
   /**
    * Starts the session of a login whose `mfaToken` a second factor has redeemed
-   * (`MfaService.redeemChallenge`): for TOTP here, for a passkey on its own route.
+   * (`MfaService.redeemChallenge`): for TOTP here, for a passkey on its own route; only while
+   * the password is still the one that login proved.
    */
-  async finishSecondFactor(
-    userId: string,
+  private async finishSecondFactor(
+    { userId, passwordFingerprint: proved }: RedeemedChallenge,
     authentication: Authentication,
     client: ClientInfo,
   ): Promise<TokenResponseDto> {
-    const started = await this.startSession(userId, client, authentication);
+    const started = await this.startSession(
+      userId,
+      client,
+      authentication,
+      (now) => passwordFingerprint(now.passwordHash) === proved,
+    );
     if (!started) {
       throw new AppException(Problem.MfaTokenInvalid, 'The mfaToken is no longer valid.');
     }

@@ -17,6 +17,7 @@ import { MfaChallenge } from '../mfa/mfa-challenge.entity.js';
 import { RecoveryCode } from '../mfa/recovery-code.entity.js';
 import { TotpFactor } from '../mfa/totp-factor.entity.js';
 import { CreatePasskeys1795292100000 } from '../../migrations/1795292100000-CreatePasskeys.js';
+import { MfaChallengePassword1795292200000 } from '../../migrations/1795292200000-MfaChallengePassword.js';
 import { Passkey } from '../passkeys/passkey.entity.js';
 import { WebAuthnChallenge } from '../passkeys/webauthn-challenge.entity.js';
 import { RetiredRefreshToken } from '../revocation/retired-refresh-token.entity.js';
@@ -55,6 +56,7 @@ export const MIGRATIONS = [
   SigningKeys1795291900000,
   MultiFactorAuthentication1795292000000,
   CreatePasskeys1795292100000,
+  MfaChallengePassword1795292200000,
 ];
 
 /**

@@ -20,4 +20,11 @@ export class MfaChallenge {
 
   @Column({ name: 'used_at', type: 'timestamptz', nullable: true })
   usedAt: Date | null;
+
+  /**
+   * `passwordFingerprint` of the hash the login's password matched: the challenge is void once
+   * the password is another. Null on challenges from before the column (refused).
+   */
+  @Column({ name: 'password_fingerprint', type: 'char', length: 64, nullable: true })
+  passwordFingerprint: string | null;
 }

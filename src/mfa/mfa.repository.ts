@@ -100,7 +100,7 @@ export class MfaRepository {
   }
 
   async insertChallenge(
-    challenge: Pick<MfaChallenge, 'tokenHash' | 'userId' | 'expiresAt'>,
+    challenge: Pick<MfaChallenge, 'tokenHash' | 'userId' | 'expiresAt' | 'passwordFingerprint'>,
   ): Promise<void> {
     await this.challenges.insert({ ...challenge, failedAttempts: 0, usedAt: null });
   }

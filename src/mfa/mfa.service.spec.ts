@@ -9,7 +9,9 @@ import type { Environment } from '../config/environment.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
+import { passwordFingerprint } from '../users/password-fingerprint.js';
 import { PasswordService } from '../users/password.service.js';
+import { User } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { hashRecoveryCode, mfaKeys } from './mfa-keys.js';
 import { MfaChallenge } from './mfa-challenge.entity.js';
@@ -21,6 +23,8 @@ import { totpStep } from './totp.js';
 
 const USER_ID = '0b7c3f9e-3a51-4c8e-9a43-5d2f6b1e7c90';
 const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+/** The stored password hash the login's password matched. */
+const PASSWORD_HASH = '$2b$04$the.hash.the.login.matched';
 const client = { userAgent: 'jest', ip: '127.0.0.1', requestId: 'request-1' };
 const keys = mfaKeys({ JWT_ALGORITHM: 'HS256', JWT_SECRET: 'x'.repeat(40) });
 const codeNow = () =>
@@ -46,10 +50,12 @@ const challenge = (failedAttempts = 0): MfaChallenge => ({
   failedAttempts,
   expiresAt: new Date(Date.now() + 60_000),
   usedAt: null,
+  passwordFingerprint: passwordFingerprint(PASSWORD_HASH),
 });
 
 describe(MfaService.name, () => {
   let repository: jest.Mocked<MfaRepository>;
+  let users: jest.Mocked<UsersRepository>;
   let revocation: jest.Mocked<RevocationService>;
   let events: jest.Mocked<SecurityEventsService>;
   let secondFactors: SecondFactors;
@@ -58,6 +64,11 @@ describe(MfaService.name, () => {
 
   beforeEach(() => {
     repository = automock(MfaRepository);
+    users = automock(UsersRepository);
+    // The password is still the one the challenge's login proved, unless a test says not.
+    users.findWithPasswordHash.mockResolvedValue(
+      Object.assign(new User(), { id: USER_ID, passwordHash: PASSWORD_HASH }),
+    );
     revocation = automock(RevocationService);
     events = automock(SecurityEventsService);
     events.record.mockResolvedValue(undefined);
@@ -67,7 +78,7 @@ describe(MfaService.name, () => {
       work(tx)) as Transactions['run']);
     sut = new MfaService(
       repository,
-      automock(UsersRepository),
+      users,
       automock(PasswordService),
       revocation,
       events,
@@ -81,7 +92,7 @@ describe(MfaService.name, () => {
   describe('challengeFor', () => {
     it('owes no second step without an enabled TOTP factor', async () => {
       repository.findTotp.mockResolvedValueOnce({ ...enabledFactor(), enabledAt: null });
-      await expect(sut.challengeFor(USER_ID)).resolves.toBeNull();
+      await expect(sut.challengeFor(USER_ID, PASSWORD_HASH)).resolves.toBeNull();
     });
 
     it('stores only the hash of the mfaToken, and lists the registered methods the user has', async () => {
@@ -93,13 +104,15 @@ describe(MfaService.name, () => {
         removeAll: () => Promise.resolve(),
       });
 
-      const issued = await sut.challengeFor(USER_ID);
+      const issued = await sut.challengeFor(USER_ID, PASSWORD_HASH);
 
       expect(issued?.methods).toEqual(['totp', 'recovery_code', 'passkey']);
       const [stored] = repository.insertChallenge.mock.calls[0];
       expect(stored.tokenHash).toMatch(/^[0-9a-f]{64}$/);
       expect(stored.tokenHash).not.toContain(issued!.mfaToken);
       expect(stored.expiresAt.getTime() - Date.now()).toBeGreaterThan(290_000);
+      expect(stored.passwordFingerprint).toBe(passwordFingerprint(PASSWORD_HASH));
+      expect(stored.passwordFingerprint).not.toContain(PASSWORD_HASH);
     });
   });
 
@@ -112,10 +125,34 @@ describe(MfaService.name, () => {
 
       await expect(sut.answerChallenge('t', { code: codeNow() }, client)).resolves.toEqual({
         userId: USER_ID,
+        passwordFingerprint: passwordFingerprint(PASSWORD_HASH),
       });
       const [, step] = repository.useStep.mock.calls[0];
       expect(Math.abs(step - totpStep(Date.now()))).toBeLessThanOrEqual(1);
       expect(repository.spendChallenge).toHaveBeenCalledWith('challenge-1', expect.any(Date), tx);
+    });
+
+    it.each([
+      [
+        'the password was reset or changed since',
+        'the reset’s hash',
+        passwordFingerprint(PASSWORD_HASH),
+      ],
+      ['the challenge names no password (issued before the column)', PASSWORD_HASH, null],
+    ])('answers mfa-token-invalid and spends no code when %s', async (_, stored, fingerprint) => {
+      repository.lockLiveChallenge.mockResolvedValueOnce({
+        ...challenge(),
+        passwordFingerprint: fingerprint,
+      });
+      users.findWithPasswordHash.mockResolvedValueOnce(
+        Object.assign(new User(), { id: USER_ID, passwordHash: stored }),
+      );
+
+      await expect(
+        sut.answerChallenge('t', { recoveryCode: 'K7QD-3MZX-9HPA' }, client),
+      ).rejects.toMatchObject({ problem: Problem.MfaTokenInvalid });
+      expect(repository.spendChallenge).not.toHaveBeenCalled();
+      expect(repository.countFailure).not.toHaveBeenCalled();
     });
 
     it('refuses a code whose step was already used (another instance took it)', async () => {

@@ -14,6 +14,7 @@ import { madeBy, SecurityEventsService } from '../security-events/security-event
 import type { EventDetails } from '../security-events/security-event.entity.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
 import { PasswordService } from '../users/password.service.js';
+import { passwordFingerprint } from '../users/password-fingerprint.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { hashRecoveryCode, MFA_KEYS, type MfaKeys } from './mfa-keys.js';
 import { MfaRepository } from './mfa.repository.js';
@@ -61,12 +62,18 @@ export type ChallengeProof = { code: string } | { recoveryCode: string };
 /** A verifier of one proof, inside the challenge's transaction: true when it holds. */
 export type ProofCheck = (userId: string, tx: Transaction) => Promise<boolean>;
 
+/** A challenge redeemed: whose login it was, and which password that login proved. */
+export interface RedeemedChallenge {
+  userId: string;
+  passwordFingerprint: string;
+}
+
 const codeInvalid = () =>
   new AppException(Problem.MfaCodeInvalid, 'The code is wrong, malformed or already used.');
 const tokenInvalid = () =>
   new AppException(
     Problem.MfaTokenInvalid,
-    'The mfaToken is unknown, expired, used or voided by wrong codes: log in again.',
+    'The mfaToken is unknown, expired, used, or void (wrong codes, a new password): log in again.',
   );
 const hashChallengeToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -223,10 +230,11 @@ export class MfaService {
   }
 
   /**
-   * After the right password: the second step the login owes, or null when the user has no
-   * second factor. Only TOTP makes one due; other methods (a passkey) are offered beside it.
+   * After the right password (matching `passwordHash`): the second step the login owes, or null
+   * when the user has no second factor. Only TOTP makes one due; other methods (a passkey) are
+   * offered beside it. The challenge dies with that password (a reset or change voids it).
    */
-  async challengeFor(userId: string): Promise<MfaChallengeIssued | null> {
+  async challengeFor(userId: string, passwordHash: string): Promise<MfaChallengeIssued | null> {
     const factor = await this.mfa.findTotp(userId);
     if (!factor?.enabledAt) return null;
     const mfaToken = randomBytes(32).toString('base64url');
@@ -234,6 +242,7 @@ export class MfaService {
       tokenHash: hashChallengeToken(mfaToken),
       userId,
       expiresAt: new Date(Date.now() + CHALLENGE_TTL_MS),
+      passwordFingerprint: passwordFingerprint(passwordHash),
     });
     const extra = await this.secondFactors.availableFor(userId);
     return { mfaToken, methods: [...TOTP_METHODS, ...extra] };
@@ -244,7 +253,7 @@ export class MfaService {
     mfaToken: string,
     proof: ChallengeProof,
     client: ClientInfo,
-  ): Promise<{ userId: string }> {
+  ): Promise<RedeemedChallenge> {
     const method = 'code' in proof ? 'totp' : 'recovery_code';
     const check: ProofCheck =
       'code' in proof
@@ -269,31 +278,36 @@ export class MfaService {
   }
 
   /**
-   * Redeems a live `mfaToken` when `check` holds: the token is spent and the user id returned,
-   * for the caller to start the session. A failed check counts against the token (the
-   * fifth voids it) and answers `mfa-code-invalid`. Attempts on one token run one at a time
-   * (its row is locked), so two right codes at once cannot both log in. Other second-factor
-   * methods (passkeys) call this with their own verification.
+   * Redeems a live `mfaToken` when `check` holds: the token is spent, and whose login it was
+   * returned, for the caller to start the session (while the password is still the one the
+   * login proved). A failed check counts against the token (the fifth voids it) and answers
+   * `mfa-code-invalid`. Attempts on one token run one at a time (its row is locked), so two
+   * right codes at once cannot both log in. A token whose password has since been reset or
+   * changed is invalid before any check, so that no recovery code is spent on it. Other
+   * second-factor methods (passkeys) call this with their own verification.
    */
   async redeemChallenge(
     mfaToken: string,
     method: string,
     check: ProofCheck,
     client: ClientInfo,
-  ): Promise<{ userId: string }> {
+  ): Promise<RedeemedChallenge> {
     // A wrong code is answered after the commit, so that its count and event are kept.
-    const outcome = await this.transactions.run<{ userId: string } | AppException>(async (tx) => {
+    const outcome = await this.transactions.run<RedeemedChallenge | AppException>(async (tx) => {
       const challenge = await this.mfa.lockLiveChallenge(
         hashChallengeToken(mfaToken),
         new Date(),
         CHALLENGE_MAX_FAILURES,
         tx,
       );
-      if (!challenge) return tokenInvalid();
+      const fingerprint = challenge?.passwordFingerprint;
+      if (!challenge || !fingerprint) return tokenInvalid();
       const { userId } = challenge;
+      const user = await this.users.findWithPasswordHash({ id: userId });
+      if (!user || passwordFingerprint(user.passwordHash) !== fingerprint) return tokenInvalid();
       if (await check(userId, tx)) {
         await this.mfa.spendChallenge(challenge.id, new Date(), tx);
-        return { userId };
+        return { userId, passwordFingerprint: fingerprint };
       }
       await this.mfa.countFailure(challenge.id, tx);
       const attemptsLeft = CHALLENGE_MAX_FAILURES - challenge.failedAttempts - 1;
