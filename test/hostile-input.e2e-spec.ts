@@ -164,26 +164,18 @@ describe('Hostile input (e2e)', () => {
           )
       )[0].n as number;
 
-    it('answers 401 invalid-credentials when the account goes between check and session', async () => {
-      const user = await registerUser(http);
-      const reply = await overtakenBy(
-        user.id,
-        { sql: 'DELETE FROM users WHERE id = $1' },
-        logIn(user),
-      );
-      expectProblem(reply, 401, 'invalid-credentials');
-    });
-
-    it('opens no session for an account deactivated between check and session', async () => {
-      const user = await registerUser(http);
-      const reply = await overtakenBy(
-        user.id,
-        { sql: 'UPDATE users SET is_active = false WHERE id = $1' },
-        logIn(user),
-      );
-      expectProblem(reply, 401, 'invalid-credentials');
-      expect(await liveSessions(user.id)).toBe(0);
-    });
+    it.each([
+      ['deleted', 'DELETE FROM users WHERE id = $1'],
+      ['deactivated', 'UPDATE users SET is_active = false WHERE id = $1'],
+    ])(
+      'answers 401 and opens no session for an account %s between check and session',
+      async (_, sql) => {
+        const user = await registerUser(http);
+        const reply = await overtakenBy(user.id, { sql }, logIn(user));
+        expectProblem(reply, 401, 'invalid-credentials');
+        expect(await liveSessions(user.id)).toBe(0);
+      },
+    );
 
     it('issues tokens with the role set between check and session', async () => {
       const { user } = await signUpAdmin(suite.app(), http);

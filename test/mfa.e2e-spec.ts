@@ -439,6 +439,31 @@ describe('Multi-factor authentication: TOTP and recovery codes (e2e)', () => {
     expect(off.status).toBe(204);
   });
 
+  it('issues the enrolment’s tokens with the role set while the confirmation waited', async () => {
+    const admin = await createAdmin(suite.app());
+    const first = await login(http, admin);
+    const started = await http.post(`${MFA}/totp`, {
+      token: first.access_token,
+      body: { password: admin.password },
+    });
+    expect(started.status).toBe(201);
+    await awayFromStepBoundary();
+
+    const confirmed = await overtakenBy(
+      admin.id,
+      { sql: "UPDATE users SET role = 'user' WHERE id = $1" },
+      () =>
+        http.post(`${MFA}/totp/confirm`, {
+          token: first.access_token,
+          body: { code: codeAt(started.body.secret as string, currentStep()) },
+        }),
+    );
+
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body.user.role).toBe('user');
+    expect(claims(confirmed.body).role).toBe('user');
+  });
+
   it("an admin resets a user's factors: sessions end, the next login needs the password only", async () => {
     const { tokens } = await enrol(http, user);
     const admin = await createAdmin(suite.app());

@@ -23,7 +23,7 @@ import { SessionsService } from './sessions.service.js';
 import { LoginLockoutService } from '../lockout/login-lockout.service.js';
 import { hashRefreshToken } from './refresh-token.js';
 import { MfaService } from '../mfa/mfa.service.js';
-import { PASSWORD_AND_OTP_LOGIN, PASSWORD_LOGIN } from '../common/principal/principal.js';
+import { PASSWORD_AND_OTP_LOGIN, PASSWORD_LOGIN, Role } from '../common/principal/principal.js';
 import { passwordFingerprint } from '../users/password-fingerprint.js';
 
 function aUser(overrides: Partial<User> = {}): User {
@@ -463,6 +463,41 @@ describe(AuthService.name, () => {
       await expect(sut.loginWithPasskey({}, client)).rejects.toMatchObject({
         problem: Problem.PasskeyInvalid,
       });
+      expect(sessions.start).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('confirmTotp', () => {
+    const caller = (user: User) => ({ user, token: claimsOf(user) });
+
+    it('holds the user before the enrolment, and issues the tokens as the user is now', async () => {
+      const before = aUser();
+      const now = aUser({ id: before.id, role: Role.Admin });
+      users.hold.mockResolvedValueOnce(now);
+      mfa.confirmTotp.mockResolvedValueOnce(['code-1']);
+      givenSessionStarted(before.id, PASSWORD_AND_OTP_LOGIN);
+
+      const enabled = await sut.confirmTotp(caller(before), '123456', client);
+
+      expect(users.hold.mock.invocationCallOrder[0]).toBeLessThan(
+        mfa.confirmTotp.mock.invocationCallOrder[0],
+      );
+      expect(users.hold).toHaveBeenCalledWith(before.id, tx);
+      expect(sessions.start).toHaveBeenCalledWith(before.id, client, PASSWORD_AND_OTP_LOGIN, tx);
+      expect(accessTokens.issue).toHaveBeenCalledWith(now, expect.anything());
+      expect(enabled).toMatchObject({ recoveryCodes: ['code-1'], user: { role: Role.Admin } });
+    });
+
+    it.each([
+      ['deactivated', aUser({ isActive: false })],
+      ['deleted', null],
+    ])('answers token-revoked for a caller %s since the bearer check', async (_, now) => {
+      users.hold.mockResolvedValueOnce(now);
+
+      await expect(sut.confirmTotp(caller(aUser()), '123456', client)).rejects.toMatchObject({
+        problem: Problem.TokenRevoked,
+      });
+      expect(mfa.confirmTotp).not.toHaveBeenCalled();
       expect(sessions.start).not.toHaveBeenCalled();
     });
   });

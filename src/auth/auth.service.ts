@@ -288,12 +288,18 @@ export class AuthService {
     code: string,
     client: ClientInfo,
   ): Promise<MfaEnabledDto> {
-    const { recoveryCodes, grant } = await this.transactions.run(async (tx) => {
+    const { recoveryCodes, user, grant } = await this.transactions.run(async (tx) => {
+      // Held first, as every session start holds the user: one lock order with role changes.
+      // A deactivation that committed since the bearer check revoked the caller's session.
+      const user = await this.users.hold(caller.user.id, tx);
+      if (!user?.isActive) {
+        throw new AppException(Problem.TokenRevoked, 'The access token has been revoked.');
+      }
       const recoveryCodes = await this.mfa.confirmTotp(caller, code, client, tx);
-      const grant = await this.sessions.start(caller.user.id, client, PASSWORD_AND_OTP_LOGIN, tx);
-      return { recoveryCodes, grant };
+      const grant = await this.sessions.start(user.id, client, PASSWORD_AND_OTP_LOGIN, tx);
+      return { recoveryCodes, user, grant };
     });
-    return { ...this.tokenResponse(caller.user, grant), recoveryCodes };
+    return { ...this.tokenResponse(user, grant), recoveryCodes };
   }
 
   async refresh(presented: string, client: ClientInfo): Promise<TokenResponseDto> {

@@ -148,22 +148,33 @@ describe(UsersService.name, () => {
   }
 
   describe('changePassword', () => {
-    it('refuses a wrong current password, naming currentPassword, and changes nothing', async () => {
-      const user = aUser();
-      givenPasswordHash(user);
-      passwords.verify.mockResolvedValueOnce(false);
+    it.each([
+      ['it is wrong', false, 'hash'],
+      // A reset committed between the check (outside the transaction) and the row lock.
+      ['it was replaced since the check', true, 'the reset’s hash'],
+    ])(
+      'refuses the current password when %s, naming currentPassword, and changes nothing',
+      async (_, matches, locked) => {
+        const user = aUser();
+        givenPasswordHash(user);
+        passwords.verify.mockResolvedValueOnce(matches);
+        passwords.hash.mockResolvedValue('new hash');
+        users.lockPasswordHash.mockResolvedValue(locked);
 
-      await expect(
-        sut.changePassword(
-          callerOf(user),
-          { current: 'wrong one', next: 'a brand new passphrase' },
-          client,
-        ),
-      ).rejects.toMatchObject({
-        problem: Problem.ValidationFailed,
-        options: { errors: [expect.objectContaining({ field: 'currentPassword' })] },
-      });
-    });
+        await expect(
+          sut.changePassword(
+            callerOf(user),
+            { current: 'the old one', next: 'a brand new passphrase' },
+            client,
+          ),
+        ).rejects.toMatchObject({
+          problem: Problem.ValidationFailed,
+          options: { errors: [expect.objectContaining({ field: 'currentPassword' })] },
+        });
+        expect(users.update).not.toHaveBeenCalled();
+        expect(revocation.revokeAllSessions).not.toHaveBeenCalled();
+      },
+    );
 
     it('refuses a common new password, naming newPassword', async () => {
       const user = aUser();
@@ -208,29 +219,6 @@ describe(UsersService.name, () => {
       );
     });
 
-    it('refuses as a wrong password when the password changed since it was checked', async () => {
-      // A reset committed between the check (outside the transaction) and the row lock.
-      const user = aUser();
-      givenPasswordHash(user);
-      passwords.verify.mockResolvedValueOnce(true);
-      passwords.hash.mockResolvedValueOnce('new hash');
-      users.lockPasswordHash.mockResolvedValueOnce('the reset’s hash');
-
-      await expect(
-        sut.changePassword(
-          callerOf(user),
-          { current: 'the old one', next: 'a brand new passphrase' },
-          client,
-        ),
-      ).rejects.toMatchObject({
-        problem: Problem.ValidationFailed,
-        options: { errors: [expect.objectContaining({ field: 'currentPassword' })] },
-      });
-      expect(users.lockPasswordHash).toHaveBeenCalledWith(user.id, tx);
-      expect(users.update).not.toHaveBeenCalled();
-      expect(revocation.revokeAllSessions).not.toHaveBeenCalled();
-    });
-
     it('runs the caller’s work in that transaction, after the user is locked', async () => {
       const user = aUser();
       givenPasswordHash(user);
@@ -256,16 +244,22 @@ describe(UsersService.name, () => {
   });
 
   describe('deleteAccount', () => {
-    it('refuses a wrong password and deletes nothing', async () => {
+    it.each([
+      ['it is wrong', false, 'hash'],
+      ['it was replaced since the check', true, 'the reset’s hash'],
+    ])('refuses the password when %s and deletes nothing', async (_, matches, locked) => {
       const user = aUser();
       givenPasswordHash(user);
-      passwords.verify.mockResolvedValueOnce(false);
+      passwords.verify.mockResolvedValueOnce(matches);
+      givenLocked(user, [anAdmin()]);
+      users.lockPasswordHash.mockResolvedValue(locked);
 
-      await expect(sut.deleteAccount(callerOf(user), 'wrong one', client)).rejects.toMatchObject({
+      await expect(sut.deleteAccount(callerOf(user), 'the old one', client)).rejects.toMatchObject({
         problem: Problem.ValidationFailed,
         options: { errors: [expect.objectContaining({ field: 'password' })] },
       });
-      expect(passwords.verify).toHaveBeenCalledWith('wrong one', 'hash');
+      expect(passwords.verify).toHaveBeenCalledWith('the old one', 'hash');
+      expect(users.delete).not.toHaveBeenCalled();
     });
 
     it('deletes the caller with the right password', async () => {
@@ -280,20 +274,6 @@ describe(UsersService.name, () => {
 
       expect(users.lockPasswordHash).toHaveBeenCalledWith(user.id, tx);
       expect(users.delete).toHaveBeenCalledWith(user.id, tx);
-    });
-
-    it('deletes nothing when the password changed since it was checked', async () => {
-      const user = aUser();
-      givenPasswordHash(user);
-      passwords.verify.mockResolvedValueOnce(true);
-      givenLocked(user, [anAdmin()]);
-      users.lockPasswordHash.mockResolvedValueOnce('the reset’s hash');
-
-      await expect(sut.deleteAccount(callerOf(user), 'the old one', client)).rejects.toMatchObject({
-        problem: Problem.ValidationFailed,
-        options: { errors: [expect.objectContaining({ field: 'password' })] },
-      });
-      expect(users.delete).not.toHaveBeenCalled();
     });
 
     it('refuses the last active admin, even with the right password', async () => {
