@@ -430,6 +430,26 @@ describe('Multi-factor authentication: TOTP and recovery codes (e2e)', () => {
     expect(rows[0].n).toBe(0);
   });
 
+  it('keeps TOTP on when a reset commits while turning it off waits', async () => {
+    const { tokens, recoveryCodes } = await enrol(http, user);
+
+    const off = await overtakenBy(
+      user.id,
+      { sql: `UPDATE users SET password_hash = 'the reset''s hash' WHERE id = $1` },
+      () =>
+        http.delete(`${MFA}/totp`, {
+          token: tokens.access_token,
+          body: { password: user.password, code: recoveryCodes[3] },
+        }),
+    );
+
+    expectFieldError(off, 'password');
+    expect((await http.get(MFA, { token: tokens.access_token })).body).toMatchObject({
+      totp: { enabled: true },
+      recoveryCodesLeft: 10,
+    });
+  });
+
   it('turns TOTP off with a recovery code as the code', async () => {
     const { tokens, recoveryCodes } = await enrol(http, user);
     const off = await http.delete(`${MFA}/totp`, {

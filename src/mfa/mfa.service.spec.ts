@@ -10,9 +10,9 @@ import { RevocationService } from '../revocation/revocation.service.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
 import { passwordFingerprint } from '../users/password-fingerprint.js';
-import { PasswordService } from '../users/password.service.js';
 import { User } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
+import { UsersService } from '../users/users.service.js';
 import { hashRecoveryCode, mfaKeys } from './mfa-keys.js';
 import { MfaChallenge } from './mfa-challenge.entity.js';
 import { MfaRepository } from './mfa.repository.js';
@@ -79,7 +79,7 @@ describe(MfaService.name, () => {
     sut = new MfaService(
       repository,
       users,
-      automock(PasswordService),
+      automock(UsersService),
       revocation,
       events,
       transactions,

@@ -13,9 +13,9 @@ import { RevocationService } from '../revocation/revocation.service.js';
 import { madeBy, SecurityEventsService } from '../security-events/security-events.service.js';
 import type { EventDetails } from '../security-events/security-event.entity.js';
 import { SecurityEventType } from '../security-events/security-event-type.js';
-import { PasswordService } from '../users/password.service.js';
 import { passwordFingerprint } from '../users/password-fingerprint.js';
 import { UsersRepository } from '../users/users.repository.js';
+import { UsersService } from '../users/users.service.js';
 import { hashRecoveryCode, MFA_KEYS, type MfaKeys } from './mfa-keys.js';
 import { MfaRepository } from './mfa.repository.js';
 import { open, seal } from './secret-box.js';
@@ -96,7 +96,7 @@ export class MfaService {
   constructor(
     private readonly mfa: MfaRepository,
     private readonly users: UsersRepository,
-    private readonly passwords: PasswordService,
+    private readonly accounts: UsersService,
     private readonly revocation: RevocationService,
     private readonly events: SecurityEventsService,
     private readonly transactions: Transactions,
@@ -119,7 +119,8 @@ export class MfaService {
 
   /** A new pending secret (replacing a pending one); 409 when TOTP is already on. */
   async startTotpEnrolment(user: Principal, password: string): Promise<TotpEnrolment> {
-    await this.assertPassword(user.id, password);
+    // Nothing to hold it to: the pending secret is inert until confirmed over a live session.
+    await this.accounts.confirmPassword(user.id, password, 'password');
     const secret = generateTotpSecret();
     const saved = await this.mfa.savePending(
       user.id,
@@ -170,9 +171,11 @@ export class MfaService {
     proof: { password: string; code: string },
     client: ClientInfo,
   ): Promise<void> {
-    await this.assertPassword(caller.user.id, proof.password);
     const userId = caller.user.id;
+    const stillCurrent = await this.accounts.confirmPassword(userId, proof.password, 'password');
     await this.transactions.run(async (tx) => {
+      // The user's row first, then the factor: the order a TOTP confirmation takes them in.
+      await stillCurrent(tx);
       const factor = await this.mfa.lockTotp(userId, tx);
       if (!factor?.enabledAt) throw AppException.notFound('TOTP factor');
       const verified = looksLikeTotpCode(proof.code)
@@ -393,13 +396,6 @@ export class MfaService {
         `The TOTP secret of user ${factor.userId} does not open: was MFA_ENCRYPTION_KEY (or the signing key) changed?`,
       );
       return null;
-    }
-  }
-
-  private async assertPassword(userId: string, password: string): Promise<void> {
-    const user = await this.users.findWithPasswordHash({ id: userId });
-    if (!(await this.passwords.verify(password, user?.passwordHash))) {
-      throw AppException.validation('password', 'password is wrong');
     }
   }
 }

@@ -148,12 +148,12 @@ export class UsersService {
     alongside?: (tx: Transaction) => Promise<void>,
   ): Promise<void> {
     const { user, token } = caller;
-    const verified = await this.verifiedHash(user.id, current, 'currentPassword');
+    const stillCurrent = await this.confirmPassword(user.id, current, 'currentPassword');
     assertPasswordAllowed(next, user, 'newPassword');
     const passwordHash = await this.passwords.hash(next);
     await this.transactions.run(async (tx) => {
       // First the user's row lock, as issuing and using reset links take it.
-      await this.assertUnchanged(user.id, verified, 'currentPassword', tx);
+      await stillCurrent(tx);
       await this.users.update(user.id, { passwordHash }, tx);
       await this.revocation.revokeAllSessions(user.id, token.sid, tx);
       await alongside?.(tx);
@@ -191,10 +191,7 @@ export class UsersService {
   /** The caller deletes their own account, confirming with their password. */
   async deleteAccount(caller: AuthenticatedUser, password: string, client: ClientInfo) {
     const { id } = caller.user;
-    const verified = await this.verifiedHash(id, password, 'password');
-    await this.remove(id, caller, client, (tx) =>
-      this.assertUnchanged(id, verified, 'password', tx),
-    );
+    await this.remove(id, caller, client, await this.confirmPassword(id, password, 'password'));
   }
 
   /** Every user, newest first; `q` is a literal, case-insensitive part of email or username. */
@@ -293,24 +290,25 @@ export class UsersService {
   }
 
   /**
-   * The stored hash that `password` matches: a field error unless it is the user's current
-   * password (a confirmation, not a login). Verified outside any transaction, as hashing is
-   * slow; `assertUnchanged` then holds the confirmation to that hash.
+   * Confirms that `password` is the user's current one (a confirmation, not a login): a field
+   * error naming `field` otherwise. Checked outside any transaction, as hashing is slow, so it
+   * returns `stillCurrent`, for the transaction that acts on the confirmation to call first: it
+   * locks the user's row and refuses the same way if the password has changed since. A reset
+   * committing in between must not be undone, nor followed by a deletion or a second factor
+   * turned off, on the strength of the old password.
    */
-  private async verifiedHash(userId: string, password: string, field: string): Promise<string> {
+  async confirmPassword(
+    userId: string,
+    password: string,
+    field: string,
+  ): Promise<(tx: Transaction) => Promise<void>> {
     const user = await this.users.findWithPasswordHash({ id: userId });
     const matches = await this.passwords.verify(password, user?.passwordHash);
     if (!user || !matches) throw wrongPassword(field);
-    return user.passwordHash;
-  }
-
-  /**
-   * Locks the user's row and refuses, as a wrong password, when the password is no longer the
-   * one confirmed: a reset that committed after the check must not be undone by a change, nor
-   * followed by a deletion, that the old password confirmed.
-   */
-  private async assertUnchanged(userId: string, verified: string, field: string, tx: Transaction) {
-    if ((await this.users.lockPasswordHash(userId, tx)) !== verified) throw wrongPassword(field);
+    const confirmed = user.passwordHash;
+    return async (tx) => {
+      if ((await this.users.lockPasswordHash(userId, tx)) !== confirmed) throw wrongPassword(field);
+    };
   }
 
   private findByEmailOrUsername(account: { email: string; username: string }) {
