@@ -130,6 +130,7 @@ describe(MfaService.name, () => {
       const [, step] = repository.useStep.mock.calls[0];
       expect(Math.abs(step - totpStep(Date.now()))).toBeLessThanOrEqual(1);
       expect(repository.spendChallenge).toHaveBeenCalledWith('challenge-1', expect.any(Date), tx);
+      expect(users.findWithPasswordHash).toHaveBeenCalledWith({ id: USER_ID }, tx);
     });
 
     it.each([

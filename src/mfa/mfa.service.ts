@@ -306,7 +306,8 @@ export class MfaService {
       const fingerprint = challenge?.passwordFingerprint;
       if (!challenge || !fingerprint) return tokenInvalid();
       const { userId } = challenge;
-      const user = await this.users.findWithPasswordHash({ id: userId });
+      // In the transaction's own connection: a second one while holding it could starve a pool.
+      const user = await this.users.findWithPasswordHash({ id: userId }, tx);
       if (!user || passwordFingerprint(user.passwordHash) !== fingerprint) return tokenInvalid();
       if (await check(userId, tx)) {
         await this.mfa.spendChallenge(challenge.id, new Date(), tx);

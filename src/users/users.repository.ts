@@ -51,9 +51,12 @@ export class UsersRepository {
     });
   }
 
-  /** A user by email or by username ignoring case, with the password hash. */
-  findWithPasswordHash(login: { id?: string; email?: string; username?: string }) {
-    const query = this.users.createQueryBuilder('user').addSelect('user.passwordHash');
+  /** A user by id, email or username ignoring case, with the password hash; in `tx` if given. */
+  findWithPasswordHash(
+    login: { id?: string; email?: string; username?: string },
+    tx?: Transaction,
+  ) {
+    const query = within(this.users, tx).createQueryBuilder('user').addSelect('user.passwordHash');
     if (login.id !== undefined) {
       query.where('user.id = :id', { id: login.id });
     } else if (login.email !== undefined) {
