@@ -275,4 +275,29 @@ describe(MfaService.name, () => {
       });
     });
   });
+
+  describe('resetByAdmin', () => {
+    it('removes every factor and session in one transaction, asking for the user in it', async () => {
+      users.findById.mockResolvedValueOnce(Object.assign(new User(), { id: USER_ID }));
+      repository.deleteTotp.mockResolvedValueOnce(true);
+      repository.deleteRecoveryCodes.mockResolvedValueOnce(undefined);
+      repository.deleteChallenges.mockResolvedValueOnce(undefined);
+      revocation.revokeAllSessions.mockResolvedValueOnce(undefined);
+
+      await sut.resetByAdmin(caller, USER_ID, client);
+
+      expect(users.findById).toHaveBeenCalledWith(USER_ID, tx);
+      expect(repository.deleteChallenges).toHaveBeenCalledWith(USER_ID, tx);
+      expect(revocation.revokeAllSessions).toHaveBeenCalledWith(USER_ID, undefined, tx);
+    });
+
+    it('answers 404 for an unknown user and removes nothing', async () => {
+      users.findById.mockResolvedValueOnce(null);
+
+      await expect(sut.resetByAdmin(caller, USER_ID, client)).rejects.toMatchObject({
+        problem: Problem.NotFound,
+      });
+      expect(repository.deleteTotp).not.toHaveBeenCalled();
+    });
+  });
 });

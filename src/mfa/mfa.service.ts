@@ -218,7 +218,7 @@ export class MfaService {
   /** An admin removes every factor of a user (a lost phone); the user's sessions are revoked. */
   async resetByAdmin(admin: AuthenticatedUser, userId: string, client: ClientInfo) {
     await this.transactions.run(async (tx) => {
-      if (!(await this.users.findById(userId))) throw AppException.notFound('User');
+      if (!(await this.users.findById(userId, tx))) throw AppException.notFound('User');
       const hadTotp = await this.mfa.deleteTotp(userId, tx);
       await this.mfa.deleteRecoveryCodes(userId, tx);
       await this.mfa.deleteChallenges(userId, tx);

@@ -28,8 +28,9 @@ export class UsersRepository {
     return users.save(users.create(row));
   }
 
-  findById(id: string): Promise<User | null> {
-    return this.users.findOneBy({ id });
+  /** In `tx` when given: a transaction asks over its own connection, never a second one. */
+  findById(id: string, tx?: Transaction): Promise<User | null> {
+    return within(this.users, tx).findOneBy({ id });
   }
 
   /** By email (stored lower-case, so give it lower-case). */
