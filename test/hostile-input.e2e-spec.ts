@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { decodeJwt } from 'jose';
-import { DataSource } from 'typeorm';
 import {
   expectFieldError,
   expectProblem,
@@ -10,7 +9,7 @@ import {
   Tokens,
   useApp,
 } from './support/app.js';
-import { overtakenBy } from './support/database.js';
+import { overtakenBy, sessionCount } from './support/database.js';
 
 /** Every JSON-body route, with the text fields its body documents. */
 const BODY_ROUTES = [
@@ -153,16 +152,6 @@ describe('Hostile input (e2e)', () => {
   describe('a login racing a change of its account', () => {
     const logIn = (user: { email: string; password: string }) => () =>
       http.post('/api/v1/auth/login', { body: { email: user.email, password: user.password } });
-    const liveSessions = async (userId: string) =>
-      (
-        await suite
-          .app()
-          .get(DataSource)
-          .query(
-            'SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_at IS NULL',
-            [userId],
-          )
-      )[0].n as number;
 
     it.each([
       ['deleted', 'DELETE FROM users WHERE id = $1'],
@@ -173,7 +162,7 @@ describe('Hostile input (e2e)', () => {
         const user = await registerUser(http);
         const reply = await overtakenBy(user.id, { sql }, logIn(user));
         expectProblem(reply, 401, 'invalid-credentials');
-        expect(await liveSessions(user.id)).toBe(0);
+        expect(await sessionCount(user.id, { live: true })).toBe(0);
       },
     );
 

@@ -19,6 +19,7 @@ import {
   ConnectionEnv,
   createSeparateDatabase,
   overtakenBy,
+  sessionCount,
   sql,
   TestDatabase,
 } from './support/database.js';
@@ -60,6 +61,11 @@ async function mfaToken(http: Http, user: TestUser): Promise<string> {
 }
 
 const claims = (tokens: { access_token: string }) => decodeJwt(tokens.access_token);
+
+/** What a password reset does to the user's row, for `overtakenBy`. */
+const PASSWORD_RESET = {
+  sql: `UPDATE users SET password_hash = 'the reset''s hash' WHERE id = $1`,
+};
 
 describe('Multi-factor authentication: TOTP and recovery codes (e2e)', () => {
   const suite = useApp();
@@ -433,14 +439,11 @@ describe('Multi-factor authentication: TOTP and recovery codes (e2e)', () => {
   it('keeps TOTP on when a reset commits while turning it off waits', async () => {
     const { tokens, recoveryCodes } = await enrol(http, user);
 
-    const off = await overtakenBy(
-      user.id,
-      { sql: `UPDATE users SET password_hash = 'the reset''s hash' WHERE id = $1` },
-      () =>
-        http.delete(`${MFA}/totp`, {
-          token: tokens.access_token,
-          body: { password: user.password, code: recoveryCodes[3] },
-        }),
+    const off = await overtakenBy(user.id, PASSWORD_RESET, () =>
+      http.delete(`${MFA}/totp`, {
+        token: tokens.access_token,
+        body: { password: user.password, code: recoveryCodes[3] },
+      }),
     );
 
     expectFieldError(off, 'password');
@@ -570,27 +573,16 @@ describe('Multi-factor authentication: TOTP and recovery codes (e2e)', () => {
   it('starts no session for a challenge answered while a reset commits', async () => {
     const { recoveryCodes } = await enrol(http, user);
     const pending = await mfaToken(http, user);
-    const sessions = async () =>
-      (
-        await sql(
-          String(process.env.E2E_DIRECT_URL),
-          'SELECT count(*)::int AS n FROM sessions WHERE user_id = $1',
-          [user.id],
-        )
-      ).rows[0].n as number;
-    const before = await sessions();
+    const before = await sessionCount(user.id);
 
-    const answered = await overtakenBy(
-      user.id,
-      { sql: `UPDATE users SET password_hash = 'the reset''s hash' WHERE id = $1` },
-      () =>
-        http.post(`${MFA}/challenge`, {
-          body: { mfaToken: pending, recoveryCode: recoveryCodes[0] },
-        }),
+    const answered = await overtakenBy(user.id, PASSWORD_RESET, () =>
+      http.post(`${MFA}/challenge`, {
+        body: { mfaToken: pending, recoveryCode: recoveryCodes[0] },
+      }),
     );
 
     expectProblem(answered, 401, 'mfa-token-invalid');
-    expect(await sessions()).toBe(before);
+    expect(await sessionCount(user.id)).toBe(before);
   });
 
   it('keeps secrets sealed and codes hashed in the database, and out of events', async () => {

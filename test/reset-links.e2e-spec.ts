@@ -10,7 +10,7 @@ import {
   type Reply,
   TestUser,
 } from './support/app.js';
-import { overtakenBy } from './support/database.js';
+import { overtakenBy, sessionCount } from './support/database.js';
 import { tokenIn } from './support/smtp.js';
 import { RESET_URL, settled, useMailServer } from './support/mail-app.js';
 
@@ -151,13 +151,7 @@ describe('Password-reset links under concurrency (e2e, real SMTP)', () => {
     for (const reply of logins.filter((r) => r.status !== 200)) {
       expectProblem(reply, 401, 'invalid-credentials');
     }
-    const live = await suite
-      .app()
-      .get(DataSource)
-      .query('SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_at IS NULL', [
-        user.id,
-      ]);
-    expect(live).toEqual([{ n: 0 }]);
+    expect(await sessionCount(user.id, { live: true })).toBe(0);
   });
 
   /**
@@ -187,11 +181,7 @@ describe('Password-reset links under concurrency (e2e, real SMTP)', () => {
       );
 
       expectProblem(loggedIn, 401, 'invalid-credentials');
-      const sessions = await suite
-        .app()
-        .get(DataSource)
-        .query('SELECT count(*)::int AS n FROM sessions WHERE user_id = $1', [user.id]);
-      expect(sessions).toEqual([{ n: 0 }]);
+      expect(await sessionCount(user.id)).toBe(0);
     });
 
     it('refuses the password change and keeps the reset’s password', async () => {

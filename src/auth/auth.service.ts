@@ -32,7 +32,7 @@ import { LogoutScope } from './dto/logout-query.dto.js';
 import { RegisterDto } from './dto/register.dto.js';
 import { SessionDto } from './dto/session.dto.js';
 import { TokenResponseDto } from './dto/token-response.dto.js';
-import { BearerCheckService } from '../bearer/bearer-check.service.js';
+import { accessTokenRevoked, BearerCheckService } from '../bearer/bearer-check.service.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { ClientInfo } from '../common/principal/client-info.js';
 import { hashRefreshToken } from './refresh-token.js';
@@ -292,9 +292,7 @@ export class AuthService {
       // Held first, as every session start holds the user: one lock order with role changes.
       // A deactivation that committed since the bearer check revoked the caller's session.
       const user = await this.users.hold(caller.user.id, tx);
-      if (!user?.isActive) {
-        throw new AppException(Problem.TokenRevoked, 'The access token has been revoked.');
-      }
+      if (!user?.isActive) throw accessTokenRevoked();
       const recoveryCodes = await this.mfa.confirmTotp(caller, code, client, tx);
       const grant = await this.sessions.start(user.id, client, PASSWORD_AND_OTP_LOGIN, tx);
       return { recoveryCodes, user, grant };

@@ -61,6 +61,10 @@ function decide(claims: AccessTokenClaims, facts: BearerFacts): AuthenticatedUse
     case 'user-gone':
       throw new AppException(Problem.TokenInvalid, 'The token user no longer exists.');
     case 'revoked':
-      throw new AppException(Problem.TokenRevoked, 'The access token has been revoked.');
+      throw accessTokenRevoked();
   }
 }
+
+/** The refusal of an access token whose session or `jti` was revoked. */
+export const accessTokenRevoked = () =>
+  new AppException(Problem.TokenRevoked, 'The access token has been revoked.');

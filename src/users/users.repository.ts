@@ -57,10 +57,9 @@ export class UsersRepository {
     login: { id?: string; email?: string; username?: string },
     tx?: Transaction,
   ) {
-    const query = within(this.users, tx).createQueryBuilder('user').addSelect('user.passwordHash');
-    if (login.id !== undefined) {
-      query.where('user.id = :id', { id: login.id });
-    } else if (login.email !== undefined) {
+    if (login.id !== undefined) return this.byIdWithPasswordHash(login.id, tx).getOne();
+    const query = this.withPasswordHash(tx);
+    if (login.email !== undefined) {
       query.where('user.email = :email', { email: login.email });
     } else {
       query.where('lower(user.username) = lower(:username)', { username: login.username });
@@ -120,13 +119,7 @@ export class UsersRepository {
    * undefined when there is no such user.
    */
   async lockPasswordHash(id: string, tx: Transaction): Promise<string | undefined> {
-    const locked = await within(this.users, tx)
-      .createQueryBuilder('user')
-      .select('user.id')
-      .addSelect('user.passwordHash')
-      .where('user.id = :id', { id })
-      .setLock('for_no_key_update')
-      .getOne();
+    const locked = await this.byIdWithPasswordHash(id, tx).setLock('for_no_key_update').getOne();
     return locked?.passwordHash;
   }
 
@@ -137,12 +130,16 @@ export class UsersRepository {
    * this wait and then read its outcome.
    */
   hold(id: string, tx: Transaction): Promise<User | null> {
-    return within(this.users, tx)
-      .createQueryBuilder('user')
-      .addSelect('user.passwordHash')
-      .where('user.id = :id', { id })
-      .setLock('pessimistic_read')
-      .getOne();
+    return this.byIdWithPasswordHash(id, tx).setLock('pessimistic_read').getOne();
+  }
+
+  /** The query of users with their password hash (a column no other read selects). */
+  private withPasswordHash(tx?: Transaction) {
+    return within(this.users, tx).createQueryBuilder('user').addSelect('user.passwordHash');
+  }
+
+  private byIdWithPasswordHash(id: string, tx?: Transaction) {
+    return this.withPasswordHash(tx).where('user.id = :id', { id });
   }
 
   /**

@@ -74,6 +74,17 @@ export async function overtakenBy<T>(
   }
 }
 
+/** How many sessions the user has in the run's database; with `live`, only unrevoked ones. */
+export async function sessionCount(userId: string, { live = false } = {}): Promise<number> {
+  const { rows } = await sql(
+    String(process.env.E2E_DIRECT_URL),
+    `SELECT count(*)::int AS n FROM sessions
+      WHERE user_id = $1 AND (revoked_at IS NULL OR NOT $2)`,
+    [userId, live],
+  );
+  return rows[0].n as number;
+}
+
 /** The settings by which the app reaches its database. */
 export interface ConnectionEnv extends Record<string, string> {
   DATABASE_URL: string;
