@@ -11,6 +11,7 @@ import {
   VERIFY_EMAIL_PAGE,
 } from './account/pages/account-pages.js';
 import { AppModule } from './app.module.js';
+import { serializeAnswers } from './common/http/answer-body.js';
 import { API_PREFIX } from './common/http/api-prefix.js';
 import { registerFormBodyParser } from './common/http/form-body.js';
 import {
@@ -136,6 +137,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   // other media type is a 415 problem.
   fastify.removeContentTypeParser(['text/plain']);
   registerFormBodyParser(fastify);
+  serializeAnswers(fastify);
   addResponseHeaders(fastify, responseHeaders(env));
   const origins = env.CORS_ORIGINS.split(',')
     .map((origin) => origin.trim())

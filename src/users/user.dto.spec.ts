@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { aPrincipal } from '../../test/support/principal.js';
+import { serializeAnswer } from '../common/http/answer-body.js';
 import { type Principal, Role } from '../common/principal/principal.js';
 import { UserDto } from './user.dto.js';
 
@@ -26,6 +27,14 @@ describe(UserDto.name, () => {
     expect(UserDto.from(user)).toBe(view);
     expect(Object.isFrozen(view)).toBe(true);
     expect(UserDto.from(Object.freeze({ ...user, name: 'Ada' })).name).toBe('Ada');
+  });
+
+  it('serializes the shared view once: it holds no object that could still change', () => {
+    const view = UserDto.from(Object.freeze(aUser()));
+    expect(Object.values(view).filter((value) => typeof value === 'object' && value)).toEqual([]);
+    const json = serializeAnswer(view);
+    expect(json).toBe(JSON.stringify({ ...view }));
+    expect(serializeAnswer(view)).toBe(json);
   });
 
   it('makes a new view of a user that may still change', () => {
