@@ -73,6 +73,23 @@ describe(JwtAuthGuard.name, () => {
       expect(verified.claimsOf('first.token.here')).toBe(claims);
     });
 
+    it('is remembered as passport-jwt read it, never under a look-up candidate', async () => {
+      // A Bearer header holding whitespace is no token; passport-jwt reads x-access-token.
+      const request: Request = {
+        headers: { authorization: 'Bearer not a.token', 'x-access-token': 'legacy.token.here' },
+      };
+      jest.spyOn(passportGuard, 'canActivate').mockImplementation(() => {
+        request.user = caller;
+        return Promise.resolve(true);
+      });
+
+      await expect(sut.canActivate(contextFor('guarded', request))).resolves.toBe(true);
+
+      expect(verified.claimsOf('legacy.token.here')).toBe(claims);
+      expect(verified.claimsOf('not a.token')).toBeUndefined();
+      expect(verified.size).toBe(1);
+    });
+
     it('is not remembered when passport-jwt refuses it', async () => {
       const refusal = new AppException(Problem.TokenInvalid, 'The access token is invalid.');
       jest.spyOn(passportGuard, 'canActivate').mockRejectedValue(refusal);

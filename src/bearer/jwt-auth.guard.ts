@@ -10,7 +10,7 @@ import type { AuthenticatedUser, CallerRequest } from '../common/principal/princ
 import { bearerCheckOutcome } from '../metrics/bearer-check-outcome.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { BearerCheckService } from './bearer-check.service.js';
-import { accessTokenFromRequest } from './bearer-token.js';
+import { accessTokenFromRequest, rememberedTokenCandidate } from './bearer-token.js';
 import { JWT_STRATEGY } from './jwt.strategy.js';
 import { VerifiedTokens } from './verified-tokens.js';
 
@@ -42,11 +42,11 @@ export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
   override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (this.isPublic.of(context)) return true;
     const request = context.switchToHttp().getRequest<CallerRequest>();
-    const token = accessTokenFromRequest(request);
-    const claims = token ? this.verified.claimsOf(token) : undefined;
+    const candidate = rememberedTokenCandidate(request);
+    const claims = candidate ? this.verified.claimsOf(candidate) : undefined;
     return claims
       ? this.checkRemembered(request, claims)
-      : this.verifyAndRemember(context, request, token);
+      : this.verifyAndRemember(context, request);
   }
 
   /**
@@ -67,11 +67,12 @@ export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
   private async verifyAndRemember(
     context: ExecutionContext,
     request: CallerRequest,
-    token: string | null,
   ): Promise<boolean> {
     const epoch = this.verified.epoch;
     // AuthGuard's canActivate is async: it sets request.user or throws handleRequest's refusal.
     const allowed = await (super.canActivate(context) as Promise<boolean>);
+    // The token passport-jwt verified, read as its extractor reads it (not the candidate).
+    const token = accessTokenFromRequest(request);
     if (token && request.user) this.verified.remember(token, request.user.token, epoch);
     return allowed;
   }
