@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
+import { RouteMetadata } from '../common/decorators/route-metadata.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
@@ -50,6 +51,10 @@ export class RateLimitGuard implements CanActivate {
   private readonly windowMs: number;
   private readonly limits: Record<'login' | 'auth', number>;
   private readonly loginPerIp: number;
+  /** The route's bucket, read once per handler (RouteMetadata), not on every request. */
+  private readonly bucket = new RouteMetadata((handler) =>
+    this.reflector.get<RateLimitBucket | undefined>(RATE_LIMIT_BUCKET, handler),
+  );
 
   constructor(
     private readonly reflector: Reflector,
@@ -72,10 +77,7 @@ export class RateLimitGuard implements CanActivate {
    */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (!this.enabled) return true;
-    const bucket = this.reflector.get<RateLimitBucket | undefined>(
-      RATE_LIMIT_BUCKET,
-      context.getHandler(),
-    );
+    const bucket = this.bucket.of(context);
     return bucket ? this.limit(context, bucket) : true;
   }
 
