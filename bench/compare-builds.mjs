@@ -9,7 +9,8 @@
 // BENCH_PATHS (comma-separated, default the public JWKS and `GET /api/v1/users/me`, the latter
 // with a bearer token) are each measured against the bare route in every round;
 // BENCH_CONNECTIONS (default 32) connections each. The summary gives each ratio's median and
-// its worst round.
+// its worst round. BENCH_SERVER_CPUS (see lib/harness.mjs) pins the servers to CPUs; run the
+// bench itself under `taskset` on the others.
 //
 // With BENCH_CPU_RATE=<req/s>, each round also offers that fixed rate (below every build's
 // ceiling) for the same time and prints the server's CPU time per request (user + system, from
@@ -38,6 +39,12 @@ const loadAverage = () =>
     .join(' ');
 const key = (build, path) => `${build} ${path}`;
 const cpuRate = Number(process.env.BENCH_CPU_RATE ?? 0);
+// BENCH_SLICES=<n> measures each ratio in n alternating slices of seconds/n (bare, route, bare,
+// route...) and divides the sums: on this shared machine the bare route's rate moved from 21k
+// to 41k req/s between measurements seconds apart, and slices put both sides of a ratio under
+// the same moments. 1 (the default) is one measurement of each, as before.
+const slices = Number(process.env.BENCH_SLICES ?? 1);
+const sliceSeconds = seconds / slices;
 
 const cpuRatios = new Map(builds.flatMap((build) => paths.map((path) => [key(build, path), []])));
 
@@ -68,13 +75,19 @@ try {
         for (const path of paths) {
           const url = `${server.base}${path}`;
           await load({ url, headers, duration: 2, connections });
-          const ceiling = (await load({ url: bareUrl, duration: seconds, connections })).requests
-            .average;
-          const result = await load({ url, headers, duration: seconds, connections });
-          const ratio = result.requests.average / ceiling;
+          let [bareRequests, routeRequests, non2xx] = [0, 0, 0];
+          for (let slice = 0; slice < slices; slice++) {
+            const ceiling = await load({ url: bareUrl, duration: sliceSeconds, connections });
+            const result = await load({ url, headers, duration: sliceSeconds, connections });
+            bareRequests += ceiling.requests.total;
+            routeRequests += result.requests.total;
+            non2xx += result.non2xx;
+          }
+          const ratio = routeRequests / bareRequests;
           ratios.get(key(build, path)).push(ratio);
+          const perSecond = (requests) => Math.round(requests / (slices * sliceSeconds));
           console.log(
-            `round ${round} ${build}: load ${loadAverage()}, bare ${Math.round(ceiling)} req/s, ${path} ${Math.round(result.requests.average)} req/s, ratio ${ratio.toFixed(3)}, non-2xx ${result.non2xx}`,
+            `round ${round} ${build}: load ${loadAverage()}, bare ${perSecond(bareRequests)} req/s, ${path} ${perSecond(routeRequests)} req/s, ratio ${ratio.toFixed(3)}, non-2xx ${non2xx}`,
           );
           if (cpuRate) {
             const before = cpuSeconds(server.child.pid);
