@@ -30,10 +30,10 @@ const BEARER_SCHEME = /^Bearer\s+/i;
  * extractor is `accessTokenFromRequest`. Never remember a token under its candidate.
  */
 export function rememberedTokenCandidate(request: WithHeaders): string | null {
-  const authorization = single(request.headers.authorization)?.trim();
-  const scheme = authorization ? BEARER_SCHEME.exec(authorization) : null;
+  const authorization = single(request.headers.authorization)?.trim() ?? '';
+  const scheme = BEARER_SCHEME.exec(authorization);
   if (!scheme) return fromAccessTokenHeader(request);
-  return authorization!.length > scheme[0].length ? authorization!.slice(scheme[0].length) : null;
+  return authorization.slice(scheme[0].length) || null;
 }
 
 /** The legacy `x-access-token` header. */
