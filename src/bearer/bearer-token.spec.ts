@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { extractBearerToken, rememberedTokenCandidate } from './bearer-token.js';
+import { extractBearerToken, fromBearerHeader, rememberedTokenCandidate } from './bearer-token.js';
 
 describe(extractBearerToken.name, () => {
   it('takes the token of an Authorization Bearer header, any case of the scheme', () => {
@@ -26,29 +26,40 @@ describe(extractBearerToken.name, () => {
   });
 });
 
+const LONG = 'eyJhbGciOiJIUzI1NiJ9.'.padEnd(400, 'x') + '.sig-_';
+// Every character `\s` matches, and two it does not (NEL, zero-width space).
+const SPACES = [...'\t\n\v\f\r \u00a0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000\ufeff'];
+const AUTHORIZATIONS = [
+  undefined,
+  '',
+  'Bearer abc',
+  'bearer abc',
+  'BEARER\tabc',
+  'Bearer  \t abc',
+  `Bearer ${LONG}`,
+  '  Bearer abc  ',
+  'Bearer',
+  'Bearer ',
+  'Bearerabc',
+  'Bearer a b',
+  'Bearer abc\u0085',
+  'Bearer a\u200bb',
+  'Basic abc',
+  'Bear abc',
+  ...SPACES.flatMap((space) => [`Bearer${space}abc`, `Bearer a${space}b`, `Bearer abc${space}`]),
+];
+
+describe(fromBearerHeader.name, () => {
+  it.each(AUTHORIZATIONS.filter((value) => value !== undefined))(
+    'reads %j as /^Bearer\\s+(\\S+)$/i does after trim()',
+    (authorization) => {
+      const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+      expect(fromBearerHeader({ headers: { authorization } })).toBe(match ? match[1] : null);
+    },
+  );
+});
+
 describe(rememberedTokenCandidate.name, () => {
-  const LONG = 'eyJhbGciOiJIUzI1NiJ9.'.padEnd(400, 'x') + '.sig-_';
-  // Every character `\s` matches, and two it does not (NEL, zero-width space).
-  const SPACES = [...'\t\n\v\f\r \u00a0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000\ufeff'];
-  const AUTHORIZATIONS = [
-    undefined,
-    '',
-    'Bearer abc',
-    'bearer abc',
-    'BEARER\tabc',
-    'Bearer  \t abc',
-    `Bearer ${LONG}`,
-    '  Bearer abc  ',
-    'Bearer',
-    'Bearer ',
-    'Bearerabc',
-    'Bearer a b',
-    'Bearer abc\u0085',
-    'Bearer a\u200bb',
-    'Basic abc',
-    'Bear abc',
-    ...SPACES.flatMap((space) => [`Bearer${space}abc`, `Bearer a${space}b`, `Bearer abc${space}`]),
-  ];
   const REQUESTS = AUTHORIZATIONS.flatMap((authorization) =>
     [undefined, ' legacy '].map((legacy) => ({
       headers: {
