@@ -9,8 +9,9 @@
 //   npm run build && node bench/instructions.mjs [postgres-server-url] [requests] [rounds] [build ...]
 //
 // Servers: the bare route (bare-json-server.mjs), the minimal Nest application
-// (minimal-nest-server.mjs: a controller route and a route on its Fastify instance; skipped
-// with BENCH_NEST_FLOOR=0) and each build (default `dist`) on the public JWKS and
+// (minimal-nest-server.mjs: a controller route and a route on its Fastify instance, each also
+// with the service's header set as nest-floor.mjs measures them; skipped with
+// BENCH_NEST_FLOOR=0) and each build (default `dist`) on the public JWKS and
 // `GET /api/v1/users/me` with a bearer token. The summary gives each route's instructions per
 // request (median of the rounds) and the bare route's count divided by it.
 //
@@ -121,9 +122,11 @@ function record(name, value) {
   console.log(`${name}: ${Math.round(value)} instructions per request`);
 }
 
-async function measureScript(name, script, paths) {
+async function measureScript(name, script, paths, env = {}) {
   const port = await freePort();
-  const server = startProcess(script, { PORT: String(port) }, [], { wrap: underCallgrind(name) });
+  const server = startProcess(script, { ...env, PORT: String(port) }, [], {
+    wrap: underCallgrind(name),
+  });
   try {
     await waitUntilHealthy(`http://127.0.0.1:${port}`, STARTUP_MS);
     for (const [label, path] of paths)
@@ -159,11 +162,27 @@ try {
   for (let round = 1; round <= rounds; round++) {
     console.log(`round ${round}`);
     await measureScript('bare', 'bench/lib/bare-json-server.mjs', [['bare route', '/bare']]);
-    if (process.env.BENCH_NEST_FLOOR !== '0')
-      await measureScript('nest', 'bench/lib/minimal-nest-server.mjs', [
-        ['minimal Nest controller', '/controller'],
-        ['Fastify route in Nest', '/fastify-route'],
-      ]);
+    if (process.env.BENCH_NEST_FLOOR !== '0') {
+      // The floors again with the service's header sets (nest-floor.mjs says which).
+      const withHeaders = { BARE_WITH_HEADER_ROUTES: '1' };
+      await measureScript(
+        'bare-headers',
+        'bench/lib/bare-json-server.mjs',
+        [['bare + JWKS headers', '/bare-jwks-headers']],
+        withHeaders,
+      );
+      await measureScript(
+        'nest',
+        'bench/lib/minimal-nest-server.mjs',
+        [
+          ['minimal Nest controller', '/controller'],
+          ['minimal Nest controller + /users/me headers', '/controller-no-store-headers'],
+          ['Fastify route in Nest', '/fastify-route'],
+          ['Fastify route in Nest + JWKS headers', '/fastify-route-jwks-headers'],
+        ],
+        withHeaders,
+      );
+    }
     for (const build of builds) await measureBuild(build);
   }
 } finally {

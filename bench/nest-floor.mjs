@@ -1,13 +1,17 @@
 // What the stack itself leaves of a bare Fastify route, with none of this service's code: a
 // minimal Nest application (one controller route, no guards, pipes, hooks, logger or database)
 // and a route added to that application's Fastify instance directly, each against the bare
-// route (bare-json-server.mjs), all three answering the same body. Measured like
-// compare-builds.mjs: alternating, the bare route in every round, 32 connections by default.
+// route (bare-json-server.mjs), all answering the same body; and each of the three again with
+// the header set the service gives the matching route of its own (api-header-route.mjs: the
+// JWKS's set on the Fastify routes, that of `GET /users/me` on the controller route, each with a
+// fresh request id). Measured like compare-builds.mjs: each ratio from the bare route and the
+// route measured back to back in every round (in BENCH_SLICES alternating slices, default 1),
+// 32 connections by default. Needs the build (`npm run build`) for the header sets.
 //
 //   node bench/nest-floor.mjs [seconds] [rounds]
 //
-// With BENCH_CPU_RATE=<req/s>, each round also offers that rate to each server and prints its
-// CPU time per request and bare ÷ that.
+// With BENCH_CPU_RATE=<req/s>, each round also offers that rate to each route and prints its
+// server's CPU time per request and bare ÷ that.
 import { loadavg } from 'node:os';
 import { cpuSeconds, freePort, load, startProcess, waitUntilHealthy } from './lib/harness.mjs';
 
@@ -15,63 +19,83 @@ const seconds = Number(process.argv[2] ?? 5);
 const rounds = Number(process.argv[3] ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const cpuRate = Number(process.env.BENCH_CPU_RATE ?? 0);
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const slices = Number(process.env.BENCH_SLICES ?? 1);
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
 
+const env = { BARE_WITH_HEADER_ROUTES: '1' };
 const barePort = await freePort();
 const nestPort = await freePort();
-const bare = startProcess('bench/lib/bare-json-server.mjs', { PORT: String(barePort) });
-const nest = startProcess('bench/lib/minimal-nest-server.mjs', { PORT: String(nestPort) });
+const bare = startProcess('bench/lib/bare-json-server.mjs', { ...env, PORT: String(barePort) });
+const nest = startProcess('bench/lib/minimal-nest-server.mjs', { ...env, PORT: String(nestPort) });
+const at = (port, path) => `http://127.0.0.1:${port}${path}`;
+const reference = { name: 'bare Fastify', url: at(barePort, '/bare'), server: bare };
 const targets = [
-  { name: 'bare Fastify', url: `http://127.0.0.1:${barePort}/bare`, server: bare },
-  { name: 'Nest controller', url: `http://127.0.0.1:${nestPort}/controller`, server: nest },
+  { name: 'bare + JWKS headers', url: at(barePort, '/bare-jwks-headers'), server: bare },
+  { name: 'Fastify route in Nest', url: at(nestPort, '/fastify-route'), server: nest },
   {
-    name: 'Fastify route in Nest',
-    url: `http://127.0.0.1:${nestPort}/fastify-route`,
+    name: 'Fastify route in Nest + JWKS headers',
+    url: at(nestPort, '/fastify-route-jwks-headers'),
+    server: nest,
+  },
+  { name: 'Nest controller', url: at(nestPort, '/controller'), server: nest },
+  {
+    name: 'Nest controller + /users/me headers',
+    url: at(nestPort, '/controller-no-store-headers'),
     server: nest,
   },
 ];
 const ratios = new Map(targets.map((target) => [target.name, []]));
 const cpuRatios = new Map(targets.map((target) => [target.name, []]));
+
+async function cpuPerRequest(target) {
+  const before = cpuSeconds(target.server.child.pid);
+  const paced = await load({
+    url: target.url,
+    duration: seconds,
+    overallRate: cpuRate,
+    connections,
+  });
+  return ((cpuSeconds(target.server.child.pid) - before) / paced.requests.total) * 1e6;
+}
+
 try {
   await waitUntilHealthy(`http://127.0.0.1:${barePort}`);
   await waitUntilHealthy(`http://127.0.0.1:${nestPort}`);
-  for (const target of targets) await load({ url: target.url, duration: 2, connections });
-  for (let round = 1; round <= rounds; round++) {
-    const rates = [];
-    const cpu = [];
-    for (const target of targets) {
-      rates.push(
-        (await load({ url: target.url, duration: seconds, connections })).requests.average,
-      );
-      if (cpuRate) {
-        const before = cpuSeconds(target.server.child.pid);
-        const paced = await load({
-          url: target.url,
-          duration: seconds,
-          overallRate: cpuRate,
-          connections,
-        });
-        cpu.push(((cpuSeconds(target.server.child.pid) - before) / paced.requests.total) * 1e6);
-      }
-    }
-    targets.forEach((target, i) => {
-      ratios.get(target.name).push(rates[i] / rates[0]);
-      if (cpuRate) cpuRatios.get(target.name).push(cpu[0] / cpu[i]);
-    });
-    console.log(
-      `round ${round}: load ${loadavg()
-        .map((v) => v.toFixed(2))
-        .join(' ')}, ` +
-        targets
-          .map(
-            (target, i) =>
-              `${target.name} ${Math.round(rates[i])} req/s` +
-              (cpuRate ? ` (${cpu[i].toFixed(1)} µs CPU per request)` : ''),
-          )
-          .join(', '),
-    );
+  for (const target of [reference, ...targets]) {
+    await load({ url: target.url, duration: 2, connections });
   }
-  for (const target of targets.slice(1)) {
+  for (let round = 1; round <= rounds; round++) {
+    const parts = [];
+    for (const target of targets) {
+      let [bareRequests, routeRequests] = [0, 0];
+      for (let slice = 0; slice < slices; slice++) {
+        const duration = seconds / slices;
+        bareRequests += (await load({ url: reference.url, duration, connections })).requests.total;
+        routeRequests += (await load({ url: target.url, duration, connections })).requests.total;
+      }
+      const ratio = routeRequests / bareRequests;
+      ratios.get(target.name).push(ratio);
+      let cpu = '';
+      if (cpuRate) {
+        const [route, ceiling] = [await cpuPerRequest(target), await cpuPerRequest(reference)];
+        cpuRatios.get(target.name).push(ceiling / route);
+        cpu = `, ${route.toFixed(1)} µs CPU per request (bare ${ceiling.toFixed(1)})`;
+      }
+      const perSecond = (requests) => Math.round(requests / seconds);
+      parts.push(
+        `${target.name} ${perSecond(routeRequests)} req/s (bare ${perSecond(bareRequests)}), ratio ${ratio.toFixed(3)}${cpu}`,
+      );
+    }
+    const load1 = loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ');
+    console.log(`round ${round}: load ${load1}\n  ${parts.join('\n  ')}`);
+  }
+  for (const target of targets) {
     const values = ratios.get(target.name);
     const cpu = cpuRatios.get(target.name);
     console.log(
