@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256 } from '../common/crypto/sha256.js';
 import { ActionTokenPurpose } from './action-token.entity.js';
 
 /** 256 random bits in base64url, without padding: always 43 characters. */
@@ -13,7 +14,7 @@ export function generateActionToken(): string {
 
 /** Action tokens are stored only as this hash (hex SHA-256). */
 export function hashActionToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return sha256(token);
 }
 
 /** Whether a presented value could be one of our tokens; anything else needs no database look-up. */

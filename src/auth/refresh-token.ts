@@ -1,4 +1,5 @@
-import { createHash, createHmac, createPrivateKey, hkdfSync, randomBytes } from 'node:crypto';
+import { createHmac, createPrivateKey, hkdfSync, randomBytes } from 'node:crypto';
+import { sha256 } from '../common/crypto/sha256.js';
 import type { Environment } from '../config/environment.js';
 
 /**
@@ -16,7 +17,7 @@ export function generateRefreshToken(): string {
 
 /** Refresh tokens are stored only as this hash (hex SHA-256). */
 export function hashRefreshToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return sha256(token);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '../common/crypto/sha256.js';
 
 /** No lockout lasts longer than this, however many came before it. */
 export const MAX_LOCKOUT_SECONDS = 3600;
@@ -28,7 +28,7 @@ export const NO_FAILURES: LockoutState = {
 
 /** The key a login name is counted under: its lower-cased form, hashed. */
 export function loginNameKey(name: string): string {
-  return createHash('sha256').update(name.toLowerCase(), 'utf8').digest('hex');
+  return sha256(name.toLowerCase());
 }
 
 export function isLocked(state: Pick<LockoutState, 'lockedUntil'>, now: Date): boolean {

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Interval } from '@nestjs/schedule';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
+import { sha256 } from '../common/crypto/sha256.js';
 import { type Transaction, Transactions } from '../common/database/transactions.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
@@ -75,7 +76,6 @@ const tokenInvalid = () =>
     Problem.MfaTokenInvalid,
     'The mfaToken is unknown, expired, used, or void (wrong codes, a new password): log in again.',
   );
-const hashChallengeToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 const event = (
   type: SecurityEventType,
@@ -242,7 +242,7 @@ export class MfaService {
     if (!factor?.enabledAt) return null;
     const mfaToken = randomBytes(32).toString('base64url');
     await this.mfa.insertChallenge({
-      tokenHash: hashChallengeToken(mfaToken),
+      tokenHash: sha256(mfaToken),
       userId,
       expiresAt: new Date(Date.now() + CHALLENGE_TTL_MS),
       passwordFingerprint: passwordFingerprint(passwordHash),
@@ -272,7 +272,7 @@ export class MfaService {
    */
   async pendingUser(mfaToken: string): Promise<string> {
     const userId = await this.mfa.findLiveChallengeUser(
-      hashChallengeToken(mfaToken),
+      sha256(mfaToken),
       new Date(),
       CHALLENGE_MAX_FAILURES,
     );
@@ -298,7 +298,7 @@ export class MfaService {
     // A wrong code is answered after the commit, so that its count and event are kept.
     const outcome = await this.transactions.run<RedeemedChallenge | AppException>(async (tx) => {
       const challenge = await this.mfa.lockLiveChallenge(
-        hashChallengeToken(mfaToken),
+        sha256(mfaToken),
         new Date(),
         CHALLENGE_MAX_FAILURES,
         tx,

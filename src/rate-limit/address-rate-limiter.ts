@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { createHash } from 'node:crypto';
+import { sha256 } from '../common/crypto/sha256.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
@@ -29,7 +29,7 @@ export class AddressRateLimiter {
   async hit(address: string): Promise<void> {
     if (!this.enabled) return;
     // Hashed, so that no address sits in the counter store.
-    const subject = createHash('sha256').update(address.trim().toLowerCase()).digest('base64url');
+    const subject = sha256(address.trim().toLowerCase(), 'base64url');
     const hit = await this.store.hit(`mail:${subject}`, this.windowMs, this.limit);
     if (hit.limited) {
       throw new AppException(

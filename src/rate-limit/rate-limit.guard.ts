@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { createHash } from 'node:crypto';
+import { sha256 } from '../common/crypto/sha256.js';
 import { RouteMetadata } from '../common/decorators/route-metadata.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
@@ -114,13 +114,13 @@ export class RateLimitGuard implements CanActivate {
   ): Promise<RateLimitHit> {
     const subject = bucket === 'login' ? `${request.ip}|${loginName(request.body)}` : request.ip;
     // Hashed, so that no login name sits in the counter store.
-    const key = `${bucket}:${context.getClass().name}.${context.getHandler().name}:${createHash('sha256').update(subject).digest('base64url')}`;
+    const key = `${bucket}:${context.getClass().name}.${context.getHandler().name}:${sha256(subject, 'base64url')}`;
     return this.store.hit(key, this.windowMs, this.limits[bucket]);
   }
 
   /** Login attempts from one IP across every login name, so made-up names are counted too. */
   private loginIpHit(ip: string): Promise<RateLimitHit> {
-    const key = `login-ip:${createHash('sha256').update(ip).digest('base64url')}`;
+    const key = `login-ip:${sha256(ip, 'base64url')}`;
     return this.store.hit(key, this.windowMs, this.loginPerIp);
   }
 }

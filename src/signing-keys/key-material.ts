@@ -1,7 +1,6 @@
 import {
   createCipheriv,
   createDecipheriv,
-  createHash,
   createPrivateKey,
   createPublicKey,
   createSecretKey,
@@ -9,6 +8,7 @@ import {
   KeyObject,
   randomBytes,
 } from 'node:crypto';
+import { sha256 } from '../common/crypto/sha256.js';
 import type { JwtAlgorithm } from '../config/environment.js';
 
 export interface PublicJwk {
@@ -48,7 +48,7 @@ export function jwkThumbprint(jwk: Record<string, unknown>): string {
   const members = THUMBPRINT_MEMBERS[String(jwk.kty)];
   if (!members) throw new Error(`No RFC 7638 thumbprint for key type ${String(jwk.kty)}`);
   const canonical = JSON.stringify(Object.fromEntries(members.map((name) => [name, jwk[name]])));
-  return createHash('sha256').update(canonical).digest('base64url');
+  return sha256(canonical, 'base64url');
 }
 
 /** A fresh key: 256 random bits for HS256, a P-256 or 2048-bit RSA pair otherwise. */

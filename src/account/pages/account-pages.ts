@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '../../common/crypto/sha256.js';
 import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES } from '../../common/validation/password.policy.js';
 import { escapeHtml } from '../../mail/mail.js';
 
@@ -119,13 +119,14 @@ const SCRIPT = `
 })();
 `;
 
-const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+/** A CSP source naming one inline script or style by its hash. */
+const hashSource = (text: string) => `'sha256-${sha256(text, 'base64')}'`;
 
 /** Nothing but the page's own script and style, and requests to this origin. */
 export const PAGE_CSP = [
   "default-src 'none'",
-  `script-src ${sha256(SCRIPT)}`,
-  `style-src ${sha256(STYLE)}`,
+  `script-src ${hashSource(SCRIPT)}`,
+  `style-src ${hashSource(STYLE)}`,
   "connect-src 'self'",
   "form-action 'self'",
   "base-uri 'none'",
