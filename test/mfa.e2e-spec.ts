@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { decodeJwt } from 'jose';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { ActionTokenPurpose } from '../src/account/action-token.entity.js';
 import { ActionTokensService } from '../src/account/action-tokens.service.js';
 import {
@@ -18,11 +20,13 @@ import {
 import {
   ConnectionEnv,
   createSeparateDatabase,
+  lockWaiters,
   overtakenBy,
   sessionCount,
   sql,
   TestDatabase,
 } from './support/database.js';
+import { within } from './support/poll.js';
 import { buildOnce, Server, startServer } from './support/server.js';
 import { awayFromStepBoundary, codeAt, currentStep } from './support/totp.js';
 
@@ -66,6 +70,9 @@ const claims = (tokens: { access_token: string }) => decodeJwt(tokens.access_tok
 const PASSWORD_RESET = {
   sql: `UPDATE users SET password_hash = 'the reset''s hash' WHERE id = $1`,
 };
+
+/** What an admin's reset of the factors does to the user's TOTP, for `overtakenBy`. */
+const FACTORS_RESET = { sql: `DELETE FROM mfa_totp WHERE user_id = $1` };
 
 describe('Multi-factor authentication: TOTP and recovery codes (e2e)', () => {
   const suite = useApp();
@@ -583,6 +590,60 @@ describe('Multi-factor authentication: TOTP and recovery codes (e2e)', () => {
 
     expectProblem(answered, 401, 'mfa-token-invalid');
     expect(await sessionCount(user.id)).toBe(before);
+  });
+
+  it('starts no session for a challenge answered while an admin resets the factors', async () => {
+    const { secret } = await enrol(http, user);
+    const pending = await mfaToken(http, user);
+    const before = await sessionCount(user.id);
+    await awayFromStepBoundary();
+
+    const answered = await overtakenBy(user.id, FACTORS_RESET, () =>
+      http.post(`${MFA}/challenge`, {
+        body: { mfaToken: pending, code: codeAt(secret, currentStep()) },
+      }),
+    );
+
+    expectProblem(answered, 401, 'mfa-token-invalid');
+    expect(await sessionCount(user.id)).toBe(before);
+  });
+
+  it("an admin's reset waits for a login holding the user, then ends the session it started", async () => {
+    await enrol(http, user);
+    const admin = await createAdmin(suite.app());
+    const adminTokens = await login(http, admin);
+    const url = String(process.env.E2E_DIRECT_URL);
+    // What a login does while its session starts (AuthService.startSession): it holds the
+    // user's row in share mode and inserts the session, committing both together.
+    const starting = new pg.Client({ connectionString: url });
+    await starting.connect();
+    try {
+      await starting.query('BEGIN');
+      await starting.query('SELECT 1 FROM users WHERE id = $1 FOR SHARE', [user.id]);
+      const {
+        rows: [session],
+      } = await starting.query(
+        `INSERT INTO sessions (id, user_id, refresh_token_hash, created_at, last_used_at, expires_at, amr, aal)
+         VALUES (gen_random_uuid(), $1, $2, now(), now(), now() + interval '1 day', '{pwd,otp}', 'aal2')
+         RETURNING id`,
+        [user.id, randomBytes(32).toString('hex')],
+      );
+      const reset = http.delete(`/api/v1/users/${user.id}/mfa`, {
+        token: adminTokens.access_token,
+      });
+      await within(10_000, async () => (await lockWaiters(url)) > 0, {
+        message: 'the reset never waited for the login holding the user',
+      });
+      await starting.query('COMMIT');
+
+      expect((await reset).status).toBe(204);
+      const { rows } = await sql(url, 'SELECT revoked_at FROM sessions WHERE id = $1', [
+        session.id,
+      ]);
+      expect(rows[0].revoked_at).not.toBeNull();
+    } finally {
+      await starting.end();
+    }
   });
 
   it('keeps secrets sealed and codes hashed in the database, and out of events', async () => {

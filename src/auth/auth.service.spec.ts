@@ -217,12 +217,14 @@ describe(AuthService.name, () => {
       const user = aUser();
       mfa.answerChallenge.mockResolvedValueOnce(redeemed(user.id));
       users.hold.mockResolvedValueOnce(user);
+      mfa.hasTotp.mockResolvedValueOnce(true);
       givenSessionStarted(user.id, PASSWORD_AND_OTP_LOGIN);
 
       await expect(
         sut.answerMfaChallenge({ mfaToken: 't', code: '123456' }, client),
       ).resolves.toMatchObject({ refresh_token: 'refresh' });
       expect(mfa.answerChallenge).toHaveBeenCalledWith('t', { code: '123456' }, client);
+      expect(mfa.hasTotp).toHaveBeenCalledWith(user.id, tx);
       expect(sessions.start).toHaveBeenCalledWith(user.id, client, PASSWORD_AND_OTP_LOGIN, tx);
     });
 
@@ -244,6 +246,17 @@ describe(AuthService.name, () => {
       await expect(
         sut.answerMfaChallenge({ mfaToken: 't', recoveryCode: 'x' }, client),
       ).rejects.toMatchObject({ problem: Problem.MfaTokenInvalid });
+      expect(sessions.start).not.toHaveBeenCalled();
+    });
+
+    it('refuses the challenge of a user whose factors an admin reset since it was redeemed', async () => {
+      mfa.answerChallenge.mockResolvedValueOnce(redeemed('u1'));
+      users.hold.mockResolvedValueOnce(aUser({ id: 'u1' }));
+      mfa.hasTotp.mockResolvedValueOnce(false);
+      await expect(
+        sut.answerMfaChallenge({ mfaToken: 't', code: '123456' }, client),
+      ).rejects.toMatchObject({ problem: Problem.MfaTokenInvalid });
+      expect(mfa.hasTotp).toHaveBeenCalledWith('u1', tx);
       expect(sessions.start).not.toHaveBeenCalled();
     });
 
@@ -520,6 +533,7 @@ describe(AuthService.name, () => {
         });
         mfa.redeemChallenge.mockResolvedValueOnce(redeemed('u1'));
         users.hold.mockResolvedValueOnce(user);
+        mfa.hasTotp.mockResolvedValueOnce(true);
         const authentication: Authentication = { amr, aal: 'aal2' };
         givenSessionStarted('u1', authentication);
 

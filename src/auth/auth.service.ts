@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AccountService } from '../account/account.service.js';
-import { Transactions } from '../common/database/transactions.js';
+import { type Transaction, Transactions } from '../common/database/transactions.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { Environment } from '../config/environment.js';
@@ -267,11 +267,14 @@ export class AuthService {
     authentication: Authentication,
     client: ClientInfo,
   ): Promise<TokenResponseDto> {
+    // A reset of the password or an admin's reset of the factors (which holds the user too)
+    // that committed since the token was redeemed voids the login.
     const started = await this.startSession(
       userId,
       client,
       authentication,
-      (now) => passwordFingerprint(now.passwordHash) === proved,
+      async (now, tx) =>
+        passwordFingerprint(now.passwordHash) === proved && (await this.mfa.hasTotp(userId, tx)),
     );
     if (!started) {
       throw new AppException(Problem.MfaTokenInvalid, 'The mfaToken is no longer valid.');
@@ -429,17 +432,18 @@ export class AuthService {
    * Starts a session of the user as committed now, holding their row (share mode) until the
    * session commits: a deactivation, role change, password reset or deletion has either
    * committed before (the user read shows it: no session, or tokens with the new role) or
-   * waits and then revokes this session. Null for a user gone, inactive or not `admits`.
+   * waits and then revokes this session. Null for a user gone, inactive or not `admits` (asked
+   * under the hold, in the session's transaction).
    */
   private startSession(
     userId: string,
     client: ClientInfo,
     authentication: Authentication,
-    admits: (user: User) => boolean = () => true,
+    admits: (user: User, tx: Transaction) => boolean | Promise<boolean> = () => true,
   ): Promise<{ user: User; grant: SessionGrant } | null> {
     return this.transactions.run(async (tx) => {
       const user = await this.users.hold(userId, tx);
-      if (!user?.isActive || !admits(user)) return null;
+      if (!user?.isActive || !(await admits(user, tx))) return null;
       return { user, grant: await this.sessions.start(userId, client, authentication, tx) };
     });
   }

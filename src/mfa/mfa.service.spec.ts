@@ -19,6 +19,7 @@ import { MfaRepository } from './mfa.repository.js';
 import { CHALLENGE_MAX_FAILURES, MfaService } from './mfa.service.js';
 import { seal } from './secret-box.js';
 import { SecondFactors } from './second-factors.js';
+import { TotpFactor } from './totp-factor.entity.js';
 import { totpStep } from './totp.js';
 
 const USER_ID = '0b7c3f9e-3a51-4c8e-9a43-5d2f6b1e7c90';
@@ -276,9 +277,21 @@ describe(MfaService.name, () => {
     });
   });
 
+  describe('hasTotp', () => {
+    it.each([
+      ['on', { enabledAt: new Date() }, true],
+      ['pending its first code', { enabledAt: null }, false],
+      ['absent', null, false],
+    ])('answers whether TOTP is on: %s', async (_, factor, on) => {
+      repository.findTotp.mockResolvedValueOnce(factor && Object.assign(new TotpFactor(), factor));
+      await expect(sut.hasTotp(USER_ID, tx)).resolves.toBe(on);
+      expect(repository.findTotp).toHaveBeenCalledWith(USER_ID, tx);
+    });
+  });
+
   describe('resetByAdmin', () => {
-    it('removes every factor and session in one transaction, asking for the user in it', async () => {
-      users.findById.mockResolvedValueOnce(Object.assign(new User(), { id: USER_ID }));
+    it('removes every factor and session in one transaction, locking the user first', async () => {
+      users.lock.mockResolvedValueOnce(true);
       repository.deleteTotp.mockResolvedValueOnce(true);
       repository.deleteRecoveryCodes.mockResolvedValueOnce(undefined);
       repository.deleteChallenges.mockResolvedValueOnce(undefined);
@@ -286,13 +299,16 @@ describe(MfaService.name, () => {
 
       await sut.resetByAdmin(caller, USER_ID, client);
 
-      expect(users.findById).toHaveBeenCalledWith(USER_ID, tx);
+      expect(users.lock).toHaveBeenCalledWith(USER_ID, tx);
+      expect(users.lock.mock.invocationCallOrder[0]).toBeLessThan(
+        repository.deleteTotp.mock.invocationCallOrder[0],
+      );
       expect(repository.deleteChallenges).toHaveBeenCalledWith(USER_ID, tx);
       expect(revocation.revokeAllSessions).toHaveBeenCalledWith(USER_ID, undefined, tx);
     });
 
     it('answers 404 for an unknown user and removes nothing', async () => {
-      users.findById.mockResolvedValueOnce(null);
+      users.lock.mockResolvedValueOnce(false);
 
       await expect(sut.resetByAdmin(caller, USER_ID, client)).rejects.toMatchObject({
         problem: Problem.NotFound,

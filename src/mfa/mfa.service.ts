@@ -215,10 +215,15 @@ export class MfaService {
     });
   }
 
-  /** An admin removes every factor of a user (a lost phone); the user's sessions are revoked. */
+  /**
+   * An admin removes every factor of a user (a lost phone); the user's sessions are revoked.
+   * The user's row is locked first, as a login holds it while its session starts: a login that
+   * holds it first commits its session before the revocation below, which then ends it; one
+   * that comes after finds no factor left (`hasTotp`) and starts none.
+   */
   async resetByAdmin(admin: AuthenticatedUser, userId: string, client: ClientInfo) {
     await this.transactions.run(async (tx) => {
-      if (!(await this.users.findById(userId, tx))) throw AppException.notFound('User');
+      if (!(await this.users.lock(userId, tx))) throw AppException.notFound('User');
       const hadTotp = await this.mfa.deleteTotp(userId, tx);
       await this.mfa.deleteRecoveryCodes(userId, tx);
       await this.mfa.deleteChallenges(userId, tx);
@@ -230,6 +235,11 @@ export class MfaService {
         tx,
       );
     });
+  }
+
+  /** Whether the user has TOTP on, as `tx` sees it: what a second-factor login rests on. */
+  async hasTotp(userId: string, tx: Transaction): Promise<boolean> {
+    return Boolean((await this.mfa.findTotp(userId, tx))?.enabledAt);
   }
 
   /**
