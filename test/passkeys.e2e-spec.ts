@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { decodeJwt } from 'jose';
 import { Http, login, signUp, type Tokens } from './support/app.js';
 import { useBrowser } from './support/browser.js';
-import { sql } from './support/database.js';
+import { overtakenBy, sql } from './support/database.js';
 import { PasskeyPage } from './support/passkey-browser.js';
 import { within } from './support/poll.js';
 import { awayFromStepBoundary, codeAt, currentStep } from './support/totp.js';
@@ -221,6 +221,34 @@ describe('Passkeys in a browser (e2e)', () => {
     expect(listed.lastUsedAt).toEqual(expect.any(String));
     const used = (await eventsOf(tokens)).find((event) => event.type === 'passkey.used');
     expect(used?.details).toMatchObject({ userVerified: true });
+  });
+
+  it('opens no session for a sign-in whose passkey is removed as its session starts', async () => {
+    const { user } = await withPasskey();
+    const credential = await page.assertPasskey(A);
+    const liveSessions = async () =>
+      (
+        await sql(
+          directUrl(),
+          'SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_at IS NULL',
+          [user.id],
+        )
+      ).rows[0].n as number;
+    const before = await liveSessions();
+
+    // What the user's removal of the passkey, or an admin's MFA reset, commits meanwhile.
+    const reply = await overtakenBy(
+      user.id,
+      { sql: 'DELETE FROM passkeys WHERE user_id = $1' },
+      () => page.post(`${A}${SIGN_IN}`, { response: credential }),
+      directUrl(),
+    );
+
+    expect({ status: reply.status, type: reply.body.type }).toEqual({
+      status: 401,
+      type: '/problems/passkey-invalid',
+    });
+    expect(await liveSessions()).toBe(before);
   });
 
   it('takes options from one instance and the assertion on the other', async () => {

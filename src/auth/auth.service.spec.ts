@@ -441,17 +441,36 @@ describe(AuthService.name, () => {
       users.findById.mockResolvedValueOnce(user);
       mfa.status.mockResolvedValue(mfaStatus(false));
       users.hold.mockResolvedValueOnce(user);
+      passkeyAssertions.stillRegistered.mockResolvedValueOnce(true);
       givenSessionStarted(user.id, expected);
 
       await expect(sut.loginWithPasskey({ id: 'credential' }, client)).resolves.toMatchObject({
         refresh_token: 'refresh',
       });
       expect(passkeyAssertions.verify).toHaveBeenCalledWith({ id: 'credential' }, client);
+      expect(passkeyAssertions.stillRegistered).toHaveBeenCalledWith(
+        { ...assertion, userVerified },
+        tx,
+      );
       expect(sessions.start).toHaveBeenCalledWith(user.id, client, expected, tx);
       expect(accessTokens.issue).toHaveBeenCalledWith(
         user,
         expect.objectContaining({ authentication: expected }),
       );
+    });
+
+    it('starts no session once the passkey is gone under the hold (removed, or an admin reset)', async () => {
+      const user = aUser({ id: 'u1' });
+      passkeyAssertions.verify.mockResolvedValueOnce({ ...assertion, userVerified: true });
+      users.findById.mockResolvedValueOnce(user);
+      mfa.status.mockResolvedValue(mfaStatus(false));
+      users.hold.mockResolvedValueOnce(user);
+      passkeyAssertions.stillRegistered.mockResolvedValueOnce(false);
+
+      await expect(sut.loginWithPasskey({ id: 'credential' }, client)).rejects.toMatchObject({
+        problem: Problem.PasskeyInvalid,
+      });
+      expect(sessions.start).not.toHaveBeenCalled();
     });
 
     it('refuses a passkey that did not verify its user when the account has TOTP on', async () => {

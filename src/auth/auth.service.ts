@@ -204,7 +204,10 @@ export class AuthService {
       );
     }
     const started =
-      user?.isActive && (await this.startSession(user.id, client, passkeyLogin(assertion)));
+      user?.isActive &&
+      (await this.startSession(user.id, client, passkeyLogin(assertion), (_, tx) =>
+        this.passkeyAssertions.stillRegistered(assertion, tx),
+      ));
     if (!started) {
       throw new AppException(Problem.PasskeyInvalid, 'The passkey could not be verified.');
     }

@@ -4,7 +4,7 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
   verifyAuthenticationResponse,
 } from '@simplewebauthn/server';
-import { Transactions } from '../common/database/transactions.js';
+import { type Transaction, Transactions } from '../common/database/transactions.js';
 import { AppException } from '../common/errors/app.exception.js';
 import { Problem } from '../common/errors/problem.js';
 import type { ClientInfo } from '../common/principal/client-info.js';
@@ -129,6 +129,15 @@ export class PasskeyAssertionsService {
     });
     if (!counted) return this.refuse('counter', passkey.userId, client);
     return { userId: passkey.userId, passkeyId: passkey.id, userVerified };
+  }
+
+  /**
+   * Whether the passkey an assertion verified is still registered, as `tx` sees it: a login
+   * starting its session under the user's hold asks, so that one the passkey's removal (by its
+   * user, or an admin's MFA reset, which holds the user too) overtook opens none.
+   */
+  stillRegistered(assertion: VerifiedAssertion, tx: Transaction): Promise<boolean> {
+    return this.passkeys.exists(assertion.passkeyId, tx);
   }
 
   private refuse(

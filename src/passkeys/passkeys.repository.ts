@@ -42,6 +42,11 @@ export class PasskeysRepository {
     return (affected ?? 0) > 0;
   }
 
+  /** Whether the passkey is still registered, as `tx` sees it. */
+  exists(id: string, tx: Transaction): Promise<boolean> {
+    return within(this.passkeys, tx).existsBy({ id });
+  }
+
   /** Deletes every passkey of the user (an admin's MFA reset). */
   async deleteAllForUser(userId: string, tx: Transaction): Promise<void> {
     await within(this.passkeys, tx).delete({ userId });

@@ -49,14 +49,15 @@ export async function lockWaiters(url: string): Promise<number> {
 /**
  * Sends `request` while another connection holds the user's row; once the request waits for
  * it, commits `change` (SQL on that connection, `$1` the user's id) and lets the request go on:
- * a change committing between a request's checks and its transaction, every time.
+ * a change committing between a request's checks and its transaction, every time. `url` is
+ * the database's own address (not a pooler's).
  */
 export async function overtakenBy<T>(
   userId: string,
   change: { sql: string; values?: unknown[] },
   request: () => Promise<T>,
+  url = String(process.env.E2E_DIRECT_URL),
 ): Promise<T> {
-  const url = String(process.env.E2E_DIRECT_URL);
   const other = new pg.Client({ connectionString: url });
   await other.connect();
   try {
