@@ -646,6 +646,43 @@ describe('Multi-factor authentication: TOTP and recovery codes (e2e)', () => {
     }
   });
 
+  it.each([
+    ['an admin resets the factors', 'reset'],
+    ['the user turns TOTP off', 'disable'],
+  ])('takes the locks in the order a second step does when %s: no deadlock', async (_, removal) => {
+    const { secret, tokens } = await enrol(http, user);
+    await mfaToken(http, user);
+    const admin = removal === 'reset' ? await login(http, await createAdmin(suite.app())) : null;
+    const url = String(process.env.E2E_DIRECT_URL);
+    // What a second step does (MfaService.redeemChallenge): it locks its challenge, then
+    // the TOTP factor, to spend the code's step.
+    const answering = new pg.Client({ connectionString: url });
+    await answering.connect();
+    try {
+      await answering.query('BEGIN');
+      await answering.query('SELECT 1 FROM mfa_challenges WHERE user_id = $1 FOR UPDATE', [
+        user.id,
+      ]);
+      await awayFromStepBoundary();
+      const removed =
+        removal === 'reset'
+          ? http.delete(`/api/v1/users/${user.id}/mfa`, { token: admin!.access_token })
+          : http.delete(`${MFA}/totp`, {
+              token: tokens.access_token,
+              body: { password: user.password, code: codeAt(secret, currentStep()) },
+            });
+      await within(10_000, async () => (await lockWaiters(url)) > 0, {
+        message: 'the removal never waited for the challenge',
+      });
+      // Fails with a deadlock (40P01) if the removal holds the factor while it waits.
+      await answering.query('UPDATE mfa_totp SET last_used_step = 0 WHERE user_id = $1', [user.id]);
+      await answering.query('COMMIT');
+      expect((await removed).status).toBe(204);
+    } finally {
+      await answering.end();
+    }
+  });
+
   it('keeps secrets sealed and codes hashed in the database, and out of events', async () => {
     const { secret, recoveryCodes } = await enrol(http, user);
     const url = process.env.E2E_DIRECT_URL!;

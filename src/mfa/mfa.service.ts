@@ -174,8 +174,11 @@ export class MfaService {
     const userId = caller.user.id;
     const stillCurrent = await this.accounts.confirmPassword(userId, proof.password, 'password');
     await this.transactions.run(async (tx) => {
-      // The user's row first, then the factor: the order a TOTP confirmation takes them in.
+      // The user's row first, then the factor: the order a TOTP confirmation takes them in;
+      // the login challenges before the factor, as a second step locks its challenge and then
+      // the factor (gone with the rest if the code is wrong: the transaction rolls back).
       await stillCurrent(tx);
+      await this.mfa.deleteChallenges(userId, tx);
       const factor = await this.mfa.lockTotp(userId, tx);
       if (!factor?.enabledAt) throw AppException.notFound('TOTP factor');
       const verified = looksLikeTotpCode(proof.code)
@@ -184,7 +187,6 @@ export class MfaService {
       if (!verified) throw codeInvalid();
       await this.mfa.deleteTotp(userId, tx);
       await this.mfa.deleteRecoveryCodes(userId, tx);
-      await this.mfa.deleteChallenges(userId, tx);
       await this.revocation.revokeAllSessions(userId, caller.token.sid, tx);
       await this.events.record(
         event(SecurityEventType.MfaDisabled, userId, madeBy(caller), { method: 'totp' }),
@@ -224,9 +226,10 @@ export class MfaService {
   async resetByAdmin(admin: AuthenticatedUser, userId: string, client: ClientInfo) {
     await this.transactions.run(async (tx) => {
       if (!(await this.users.lock(userId, tx))) throw AppException.notFound('User');
+      // The challenges before the factor and the codes: the order a second step locks them in.
+      await this.mfa.deleteChallenges(userId, tx);
       const hadTotp = await this.mfa.deleteTotp(userId, tx);
       await this.mfa.deleteRecoveryCodes(userId, tx);
-      await this.mfa.deleteChallenges(userId, tx);
       await this.secondFactors.removeAll(userId, tx);
       await this.revocation.revokeAllSessions(userId, undefined, tx);
       await this.events.record(
