@@ -17,13 +17,15 @@
 // /proc), then the bare route's at the same rate, and their quotient (bare ÷ build, the
 // throughput ratio a CPU-bound server would reach on an idle core): a cost of a few percent shows
 // there long before the machine's noise lets a throughput ratio show it.
-import { loadavg } from 'node:os';
 import {
+  backToBack,
   buildComparisonArgs,
-  cpuSeconds,
+  cpuPerRequest as cpuPerRequestOf,
   freePort,
   freshDatabase,
   load,
+  loadAverage,
+  median,
   signedInUser,
   startApp,
   startProcess,
@@ -33,27 +35,17 @@ import {
 const { serverUrl, seconds, rounds, builds } = buildComparisonArgs(5, 3);
 const paths = (process.env.BENCH_PATHS ?? '/.well-known/jwks.json,/api/v1/users/me').split(',');
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const loadAverage = () =>
-  loadavg()
-    .map((value) => value.toFixed(2))
-    .join(' ');
 const key = (build, path) => `${build} ${path}`;
 const cpuRate = Number(process.env.BENCH_CPU_RATE ?? 0);
-// BENCH_SLICES=<n> measures each ratio in n alternating slices of seconds/n (bare, route, bare,
-// route...) and divides the sums: on this shared machine the bare route's rate moved from 21k
-// to 41k req/s between measurements seconds apart, and slices put both sides of a ratio under
-// the same moments. 1 (the default) is one measurement of each, as before.
+// BENCH_SLICES=<n> measures each ratio in n alternating slices (harness backToBack); 1, the
+// default, is one measurement of each.
 const slices = Number(process.env.BENCH_SLICES ?? 1);
-const sliceSeconds = seconds / slices;
 
 const cpuRatios = new Map(builds.flatMap((build) => paths.map((path) => [key(build, path), []])));
 
-/** The bare route's server CPU per request at the same offered rate, measured right after. */
-async function bareCpuPerRequest() {
-  const before = cpuSeconds(bare.child.pid);
-  const paced = await load({ url: bareUrl, duration: seconds, overallRate: cpuRate, connections });
-  return ((cpuSeconds(bare.child.pid) - before) / paced.requests.total) * 1e6;
-}
+/** Server CPU per request on `url` at the fixed offered rate. */
+const pacedCpu = (pid, url, headers) =>
+  cpuPerRequestOf(pid, { url, headers, duration: seconds, overallRate: cpuRate, connections });
 
 const barePort = await freePort();
 const bare = startProcess('bench/lib/bare-json-server.mjs', { PORT: String(barePort) });
@@ -75,32 +67,21 @@ try {
         for (const path of paths) {
           const url = `${server.base}${path}`;
           await load({ url, headers, duration: 2, connections });
-          let [bareRequests, routeRequests, non2xx] = [0, 0, 0];
-          for (let slice = 0; slice < slices; slice++) {
-            const ceiling = await load({ url: bareUrl, duration: sliceSeconds, connections });
-            const result = await load({ url, headers, duration: sliceSeconds, connections });
-            bareRequests += ceiling.requests.total;
-            routeRequests += result.requests.total;
-            non2xx += result.non2xx;
-          }
+          const {
+            bare: bareRequests,
+            route: routeRequests,
+            non2xx,
+          } = await backToBack({ bareUrl, url, headers, seconds, slices, connections });
           const ratio = routeRequests / bareRequests;
           ratios.get(key(build, path)).push(ratio);
-          const perSecond = (requests) => Math.round(requests / (slices * sliceSeconds));
+          const perSecond = (requests) => Math.round(requests / seconds);
           console.log(
             `round ${round} ${build}: load ${loadAverage()}, bare ${perSecond(bareRequests)} req/s, ${path} ${perSecond(routeRequests)} req/s, ratio ${ratio.toFixed(3)}, non-2xx ${non2xx}`,
           );
           if (cpuRate) {
-            const before = cpuSeconds(server.child.pid);
-            const paced = await load({
-              url,
-              headers,
-              duration: seconds,
-              overallRate: cpuRate,
-              connections,
-            });
-            const micros = ((cpuSeconds(server.child.pid) - before) / paced.requests.total) * 1e6;
+            const { micros, result: paced } = await pacedCpu(server.child.pid, url, headers);
             cpuPerRequest.get(key(build, path)).push(micros);
-            const bareMicros = await bareCpuPerRequest();
+            const { micros: bareMicros } = await pacedCpu(bare.child.pid, bareUrl);
             cpuRatios.get(key(build, path)).push(bareMicros / micros);
             console.log(
               `round ${round} ${build}: ${path} at ${cpuRate} req/s offered, ${Math.round(paced.requests.average)} answered, ${micros.toFixed(1)} µs CPU per request (bare ${bareMicros.toFixed(1)}, CPU ratio ${(bareMicros / micros).toFixed(3)}), non-2xx ${paced.non2xx}`,
@@ -117,11 +98,6 @@ try {
   await bare.stop();
 }
 const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 for (const [name, values] of ratios) {
   console.log(
     `${name}: median ratio ${median(values).toFixed(3)}, worst ${Math.min(...values).toFixed(3)}, mean ${mean(values).toFixed(3)} (${values.map((v) => v.toFixed(3)).join(', ')})`,

@@ -30,6 +30,7 @@ import {
   buildComparisonArgs,
   freePort,
   freshDatabase,
+  median,
   signedInUser,
   startApp,
   startProcess,
@@ -40,7 +41,6 @@ const { serverUrl, seconds: requests, rounds, builds } = buildComparisonArgs(300
 const warmUp = Number(process.env.BENCH_WARM_UP ?? 50_000);
 const outDir = mkdtempSync(join(tmpdir(), 'callgrind-'));
 const STARTUP_MS = 10 * 60_000;
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 // With BENCH_MAIN_THREAD=1 only the main thread's instructions are counted (the request
 // path), not V8's worker threads: on `/users/me` under callgrind's slowness they were still

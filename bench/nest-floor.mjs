@@ -12,19 +12,22 @@
 //
 // With BENCH_CPU_RATE=<req/s>, each round also offers that rate to each route and prints its
 // server's CPU time per request and bare ÷ that.
-import { loadavg } from 'node:os';
-import { cpuSeconds, freePort, load, startProcess, waitUntilHealthy } from './lib/harness.mjs';
+import {
+  backToBack,
+  cpuPerRequest as cpuPerRequestOf,
+  freePort,
+  load,
+  loadAverage,
+  median,
+  startProcess,
+  waitUntilHealthy,
+} from './lib/harness.mjs';
 
 const seconds = Number(process.argv[2] ?? 5);
 const rounds = Number(process.argv[3] ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const cpuRate = Number(process.env.BENCH_CPU_RATE ?? 0);
 const slices = Number(process.env.BENCH_SLICES ?? 1);
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 
 const env = { BARE_WITH_HEADER_ROUTES: '1' };
 const barePort = await freePort();
@@ -52,14 +55,8 @@ const ratios = new Map(targets.map((target) => [target.name, []]));
 const cpuRatios = new Map(targets.map((target) => [target.name, []]));
 
 async function cpuPerRequest(target) {
-  const before = cpuSeconds(target.server.child.pid);
-  const paced = await load({
-    url: target.url,
-    duration: seconds,
-    overallRate: cpuRate,
-    connections,
-  });
-  return ((cpuSeconds(target.server.child.pid) - before) / paced.requests.total) * 1e6;
+  const paced = { url: target.url, duration: seconds, overallRate: cpuRate, connections };
+  return (await cpuPerRequestOf(target.server.child.pid, paced)).micros;
 }
 
 try {
@@ -71,12 +68,13 @@ try {
   for (let round = 1; round <= rounds; round++) {
     const parts = [];
     for (const target of targets) {
-      let [bareRequests, routeRequests] = [0, 0];
-      for (let slice = 0; slice < slices; slice++) {
-        const duration = seconds / slices;
-        bareRequests += (await load({ url: reference.url, duration, connections })).requests.total;
-        routeRequests += (await load({ url: target.url, duration, connections })).requests.total;
-      }
+      const { bare: bareRequests, route: routeRequests } = await backToBack({
+        bareUrl: reference.url,
+        url: target.url,
+        seconds,
+        slices,
+        connections,
+      });
       const ratio = routeRequests / bareRequests;
       ratios.get(target.name).push(ratio);
       let cpu = '';
@@ -90,10 +88,7 @@ try {
         `${target.name} ${perSecond(routeRequests)} req/s (bare ${perSecond(bareRequests)}), ratio ${ratio.toFixed(3)}${cpu}`,
       );
     }
-    const load1 = loadavg()
-      .map((v) => v.toFixed(2))
-      .join(' ');
-    console.log(`round ${round}: load ${load1}\n  ${parts.join('\n  ')}`);
+    console.log(`round ${round}: load ${loadAverage()}\n  ${parts.join('\n  ')}`);
   }
   for (const target of targets) {
     const values = ratios.get(target.name);

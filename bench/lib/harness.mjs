@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 
@@ -275,4 +276,46 @@ export async function alternateBuilds(builds, rounds, run) {
   }
   console.table(results);
   return results;
+}
+
+/** The median of `values` (the mean of the two middle ones for an even count). */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** The 1-, 5- and 15-minute load averages, as `uptime` prints them. */
+export function loadAverage() {
+  return loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+}
+
+/**
+ * The CPU time (user + system) process `pid` spends per request, in µs, while autocannon runs
+ * `options` (a paced load: `overallRate`); with the run's result.
+ */
+export async function cpuPerRequest(pid, options) {
+  const before = cpuSeconds(pid);
+  const result = await load(options);
+  return { micros: ((cpuSeconds(pid) - before) / result.requests.total) * 1e6, result };
+}
+
+/**
+ * The bare route and a route measured back to back, in `slices` alternating slices of
+ * `seconds / slices` each (bare, route, bare...): the requests each answered in all, and the
+ * route's non-2xx. On this shared machine the bare route's rate moved by a factor of two
+ * between measurements seconds apart; slices put both sides of a ratio under the same moments.
+ */
+export async function backToBack({ bareUrl, url, headers, seconds, slices = 1, connections }) {
+  const duration = seconds / slices;
+  const sums = { bare: 0, route: 0, non2xx: 0 };
+  for (let slice = 0; slice < slices; slice++) {
+    sums.bare += (await load({ url: bareUrl, duration, connections })).requests.total;
+    const result = await load({ url, headers, duration, connections });
+    sums.route += result.requests.total;
+    sums.non2xx += result.non2xx;
+  }
+  return sums;
 }
