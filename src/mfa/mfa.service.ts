@@ -240,8 +240,8 @@ export class MfaService {
     });
   }
 
-  /** Whether the user has TOTP on, as `tx` sees it: what a second-factor login rests on. */
-  async hasTotp(userId: string, tx: Transaction): Promise<boolean> {
+  /** Whether the user has TOTP on (as `tx` sees it): what a second-factor login rests on. */
+  async hasTotp(userId: string, tx?: Transaction): Promise<boolean> {
     return Boolean((await this.mfa.findTotp(userId, tx))?.enabledAt);
   }
 
@@ -251,8 +251,7 @@ export class MfaService {
    * offered beside it. The challenge dies with that password (a reset or change voids it).
    */
   async challengeFor(userId: string, passwordHash: string): Promise<MfaChallengeIssued | null> {
-    const factor = await this.mfa.findTotp(userId);
-    if (!factor?.enabledAt) return null;
+    if (!(await this.hasTotp(userId))) return null;
     const mfaToken = randomBytes(32).toString('base64url');
     await this.mfa.insertChallenge({
       tokenHash: sha256(mfaToken),
